@@ -1,0 +1,187 @@
+"""Command line: `python -m bot chat | ask | eval | check | run`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.errors import BotError
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; errors print one line and give a non-zero exit code."""
+    args = _parser().parse_args(argv)
+    _setup_logging(args.verbose, quiet=args.command in ("ask", "eval"))
+    try:
+        settings = load_settings(args.config, args.knowledge)
+        return int(args.func(args, settings) or 0)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Q&A bot over a blog's Markdown articles.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE", help="extra settings file merged over config/*.yaml")
+    common.add_argument("--knowledge", type=Path, metavar="DIR", help="articles folder (default: from settings)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("chat", parents=[common], help="chat with the bot in this terminal")
+    p.set_defaults(func=_chat)
+
+    p = sub.add_parser("ask", parents=[common], help="answer questions (arguments, or stdin one a line)")
+    p.add_argument("questions", nargs="*", metavar="QUESTION")
+    p.add_argument("--json", action="store_true", help="one JSON object a line (the evaluation contract)")
+    p.set_defaults(func=_ask)
+
+    p = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
+    p.add_argument("questions", type=Path, metavar="QUESTIONS.yaml")
+    p.add_argument("--corpus", action="append", default=[], metavar="NAME=DIR", help="a folder for questions of corpus NAME")
+    p.add_argument("--misses", type=int, default=50, metavar="N", help="list at most N misses (default 50)")
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("check", parents=[common], help="load the articles and report what was found")
+    p.set_defaults(func=_check)
+
+    p = sub.add_parser("run", parents=[common], help="run the Telegram bot")
+    p.set_defaults(func=_run)
+    return parser
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _knowledge(settings: Settings, folder: Path | None = None):  # noqa: ANN202 - lazy import keeps --help fast
+    from bot.knowledge import KnowledgeBase
+
+    return KnowledgeBase.load(settings, folder)
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import chat
+    from bot.dialog import Dialog
+
+    dialog = Dialog(settings, _knowledge(settings))
+    interactive = sys.stdin.isatty()
+    chat(dialog, _input_lines() if interactive else sys.stdin, sys.stdout, prompt="> " if interactive else "")
+    return 0
+
+
+def _input_lines():  # noqa: ANN202
+    while True:
+        try:
+            yield input()
+        except EOFError:
+            return
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import render
+    from bot.dialog import Dialog
+
+    kb = _knowledge(settings)
+    dialog = Dialog(settings, kb)
+    questions = args.questions or (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        if not question.strip():
+            continue
+        if args.json:
+            print(json.dumps(kb.record(kb.search(question)), ensure_ascii=False), flush=True)
+        else:
+            text, _ = render(dialog.ask(question), settings.texts.console_choices)
+            print(text + "\n", flush=True)
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import evaluate, load_questions
+
+    questions = load_questions(args.questions)
+    folders: dict[str | None, Path] = {}
+    for item in args.corpus:
+        name, sep, folder = item.partition("=")
+        if not sep or not name or not folder:
+            raise BotError(f"--corpus takes NAME=DIR, got '{item}'")
+        folders[name] = Path(folder)
+    if args.knowledge is not None:
+        folders[None] = settings.knowledge.folder
+    if not folders:
+        raise BotError("give --corpus NAME=DIR (one per corpus) or --knowledge DIR")
+    bases = {name: _knowledge(settings, folder) for name, folder in folders.items()}
+
+    def ask(corpus: str | None, question: str) -> dict:
+        kb = bases[corpus]
+        return kb.record(kb.search(question))
+
+    asked = [q for q in questions if q.article is None or q.corpus in bases]
+    report = evaluate(asked, ask, list(bases))
+    skipped = len(questions) - len(asked)
+    note = f" ({skipped} skipped: no folder given for their corpus)" if skipped else ""
+    print(f"questions: {report.in_scope} in scope, {report.out_of_scope} out of scope{note}")
+    print(f"accuracy@1       {report.accuracy:.3f}")
+    print(f"MRR@5            {report.mrr:.3f}")
+    print(f"rejection        {report.rejection:.3f}")
+    print(f"false rejection  {report.false_rejection:.3f}")
+    misses = report.misses
+    if misses and args.misses:
+        print(f"\nmisses ({len(misses)}):")
+        for o in misses[: args.misses]:
+            r = o.record
+            want = o.question.article or "(decline)"
+            got = f"{r['article']} / {r['section']}" if r["answered"] else "(declined)"
+            where = f" [{o.corpus}]" if o.corpus else ""
+            print(f"- {o.question.q}{where}\n    want: {want}{' / ' + ' | '.join(o.question.sections) if o.question.sections else ''}")
+            print(f"    got:  {got}  score={r['score']}  rank of right section={o.rank or '-'}")
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.articles import load_articles
+    from bot.errors import KnowledgeError
+    from bot.knowledge import KnowledgeBase
+
+    folder = settings.knowledge.folder
+    if not folder.is_dir():
+        raise KnowledgeError(f"articles folder not found: {folder}")
+    loaded = load_articles(folder, settings.knowledge, settings.site)
+    sections = sum(len(a.sections) for a in loaded.articles)
+    passages = sum(len(s.passages) for a in loaded.articles for s in a.sections)
+    print(f"folder:    {folder}")
+    print(f"articles:  {len(loaded.articles)}")
+    print(f"sections:  {sections}")
+    print(f"passages:  {passages}")
+    if loaded.articles:
+        kb = KnowledgeBase(settings, loaded)
+        print(f"tags:      {len(kb.tags)} ({sum(len(t.articles) >= 2 for t in kb.tags)} on two or more articles)")
+    print(f"left out:  {loaded.excluded} (drafts, unpublished, other templateKey)")
+    print(f"warnings:  {len(loaded.warnings)}")
+    for warning in loaded.warnings:
+        print(f"  - {warning}")
+    if not loaded.articles:
+        print("error: no articles could be loaded", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    raise BotError(
+        "the Telegram bot is not available yet: it needs TELEGRAM_BOT_TOKEN and the Telegram adapter "
+        "(coming next); try 'python -m bot chat' meanwhile"
+    )

@@ -1,0 +1,299 @@
+"""The conversation: commands, questions and button presses turned into replies, without Telegram."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import re
+import secrets
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import replies
+from bot.articles import Article
+from bot.knowledge import KnowledgeBase, Tag
+from bot.replies import AnswerActions, Button, Reply
+from bot.retrieval import SearchResult
+from bot.richtext import block
+from bot.settings import Settings
+
+TAGS_PER_PAGE = 8
+ARTICLES_PER_PAGE = 6
+REMEMBERED = 5000  # recent questions kept for their buttons; older buttons become stale
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A helpful / not helpful vote on an answer."""
+
+    question: str
+    article: str
+    section: str
+    helpful: bool
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question and what was found, remembered for the buttons under its answer."""
+
+    question: str
+    result: SearchResult
+
+
+class Dialog:
+    """Answers chat input. The knowledge base can be swapped at any time (live reload)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: KnowledgeBase,
+        on_feedback: Callable[[Feedback], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.texts = settings.texts
+        self.knowledge = knowledge
+        self.on_feedback = on_feedback
+        self._memory: OrderedDict[str, Asked | str] = OrderedDict()
+        # A per-process prefix keeps keys from an earlier run from meaning something else now.
+        self._prefix = secrets.token_hex(2)
+        self._counter = itertools.count(1)
+
+    # Commands -----------------------------------------------------------------------------
+
+    def start(self, payload: str = "") -> Reply:
+        """Welcome; a deep-link payload naming a tag or a question is answered right away."""
+        payload = _clean(payload.replace("_", " ").replace("-", " "))
+        if payload:
+            tag = self._find_tag(payload)
+            if tag is not None:
+                return self.tag_articles(tag, 0)
+            return self.ask(payload)
+        return replies.notice(self.texts.welcome.format(site=self.settings.site.name), kind="welcome")
+
+    def help(self) -> Reply:
+        """Usage."""
+        return replies.notice(self.texts.help.format(site=self.settings.site.name), kind="help")
+
+    def ask(self, question: str) -> Reply:
+        """Answer a question, suggest articles when unsure, or say honestly there is no answer."""
+        question = _clean(question)
+        if not question:
+            return replies.notice(self.texts.empty_question, kind="empty")
+        limit = self.settings.retrieval.max_question_chars
+        if len(question) > limit:
+            return replies.notice(self.texts.question_too_long.format(limit=limit), kind="too_long")
+        result = self.knowledge.search(question)
+        key = self._remember(Asked(question, result))
+        if result.answered and result.score >= self.settings.retrieval.suggest_threshold:
+            return self._answer(key, result, 0)
+        suggestions = _distinct_articles(result)[:3]
+        if result.answered and suggestions:
+            choices = [(a.title, f"a:{key}:{i}") for i, a in suggestions]
+            return replies.choice_list(self.texts.did_you_mean, choices, kind="suggest")
+        return replies.notice(self.texts.no_answer, kind="no_answer")
+
+    def topics(self, word: str = "", page: int = 0) -> Reply:
+        """Browse the most used tags, or tags and articles matching `word`."""
+        word = _clean(word)
+        if word:
+            return self._search_topics(self._remember(word), word, page)
+        tags = self._browsable_tags()
+        if not tags:
+            return replies.notice(self.texts.topics_none)
+        return self._tag_page(self.texts.topics_header, tags, page, "t:{page}", edit=False)
+
+    def tag_articles(self, tag: Tag, page: int, edit: bool = False) -> Reply:
+        """The articles carrying a tag, a page at a time."""
+        header = self.texts.tag_articles.format(tag=tag.name, count=len(tag.articles))
+        return self._article_page(header, tag.articles, page, f"g:{tag.key}:{{page}}", edit)
+
+    # Buttons ------------------------------------------------------------------------------
+
+    def press(self, action: str, user: str | None = None) -> Reply:
+        """Run a button's action; unknown or outdated actions get a polite notice."""
+        kind, _, rest = action.partition(":")
+        handler = self._handlers().get(kind)
+        reply = handler(rest.split(":"), user) if handler else None
+        return reply or Reply(toast=self.texts.stale_button, kind="stale")
+
+    def _handlers(self) -> dict[str, Callable[[list[str], str | None], Reply | None]]:
+        return {
+            "a": self._press_answer,
+            "o": self._press_others,
+            "f": self._press_feedback,
+            "t": self._press_topics,
+            "w": self._press_topic_search,
+            "g": self._press_tag,
+            "r": self._press_article,
+        }
+
+    def _press_answer(self, args: list[str], user: str | None) -> Reply | None:
+        asked, index = self._asked(args, 0), _int(args, 1)
+        if asked is None or index is None or index >= len(asked.result.candidates):
+            return None
+        return self._answer(args[0], asked.result, index, edit=True)
+
+    def _press_others(self, args: list[str], user: str | None) -> Reply | None:
+        asked = self._asked(args, 0)
+        if asked is None:
+            return None
+        candidates = asked.result.candidates
+        choices = [
+            (f"{c.section.heading} — {c.article.title}", f"a:{args[0]}:{i}")
+            for i, c in enumerate(candidates)
+            if i > 0
+        ]
+        header = self.texts.other_answers.format(question=asked.question)
+        if not choices:
+            header = self.texts.no_more_answers
+        back = Button(self.texts.button_back, action=f"a:{args[0]}:0")
+        return replies.choice_list(header, choices, extra=(back,), kind="others", edit=True)
+
+    def _press_feedback(self, args: list[str], user: str | None) -> Reply | None:
+        asked, index, vote = self._asked(args, 0), _int(args, 1), _int(args, 2)
+        if asked is None or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
+            return None
+        chosen = asked.result.candidates[index]
+        if self.on_feedback is not None:
+            self.on_feedback(Feedback(asked.question, chosen.article.id, chosen.section.heading, vote == 1, user))
+        return Reply(toast=self.texts.feedback_thanks, kind="feedback")
+
+    def _press_topics(self, args: list[str], user: str | None) -> Reply | None:
+        page = _int(args, 0)
+        if page is None:
+            return None
+        reply = self.topics(page=page)
+        return _as_edit(reply)
+
+    def _press_topic_search(self, args: list[str], user: str | None) -> Reply | None:
+        word, page = self._memory.get(args[0]), _int(args, 1)
+        if not isinstance(word, str) or page is None:
+            return None
+        return _as_edit(self._search_topics(args[0], word, page))
+
+    def _press_tag(self, args: list[str], user: str | None) -> Reply | None:
+        tag, page = self.knowledge.tag(args[0]), _int(args, 1)
+        if tag is None or page is None:
+            return None
+        return self.tag_articles(tag, page, edit=True)
+
+    def _press_article(self, args: list[str], user: str | None) -> Reply | None:
+        article = self.knowledge.article(args[0])
+        if article is None:
+            return None
+        back = ":".join(args[1:]) or None
+        return replies.article_detail(self.texts, article, back)
+
+    # Composition --------------------------------------------------------------------------
+
+    def _answer(self, key: str, result: SearchResult, index: int, edit: bool = False) -> Reply:
+        chosen = result.candidates[index]
+        others = f"o:{key}" if len(result.candidates) > 1 else None
+        actions = AnswerActions(
+            helpful=f"f:{key}:{index}:1",
+            not_helpful=f"f:{key}:{index}:0",
+            others=others,
+            back=f"o:{key}" if index > 0 else None,
+            edit=edit,
+        )
+        related = [a for a in result.related if a.id != chosen.article.id]
+        return replies.answer(
+            self.texts, chosen.section.heading, chosen.blocks, chosen.article,
+            self.knowledge.link(chosen), related, actions,
+        )
+
+    def _search_topics(self, key: str, word: str, page: int) -> Reply:
+        tags = self.knowledge.find_tags(word)
+        articles = self.knowledge.find_articles(word)
+        if not tags and not articles:
+            return replies.notice(self.texts.topics_empty.format(word=word), kind="topics_empty")
+        if tags:
+            return self._tag_page(self.texts.topics_search_header.format(word=word), tags, page, f"w:{key}:{{page}}", False, articles)
+        header = self.texts.topics_search_articles.format(word=word)
+        return self._article_page(header, articles, page, f"w:{key}:{{page}}", False)
+
+    def _tag_page(
+        self, header: str, tags: tuple[Tag, ...], page: int, action: str, edit: bool,
+        articles: tuple[Article, ...] = (),
+    ) -> Reply:
+        pages = max(1, math.ceil(len(tags) / TAGS_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = tags[page * TAGS_PER_PAGE : (page + 1) * TAGS_PER_PAGE]
+        rows = [
+            tuple(Button(f"{t.name} ({len(t.articles)})", action=f"g:{t.key}:0") for t in shown[i : i + 2])
+            for i in range(0, len(shown), 2)
+        ]
+        blocks = [block(header)]
+        if articles and page == 0:
+            back = action.format(page=0)
+            rows.extend((Button(f"📄 {a.title}", action=f"r:{self.knowledge.article_key(a)}:{back}"),) for a in articles[:3])
+        nav = replies.pager(self.texts, page, pages, action)
+        if nav:
+            rows.append(nav)
+        return Reply(tuple(blocks), tuple(rows), kind="topics", edit=edit)
+
+    def _article_page(self, header: str, articles: tuple[Article, ...], page: int, action: str, edit: bool) -> Reply:
+        pages = max(1, math.ceil(len(articles) / ARTICLES_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = articles[page * ARTICLES_PER_PAGE : (page + 1) * ARTICLES_PER_PAGE]
+        back = action.format(page=page)
+        rows = [(Button(a.title, action=f"r:{self.knowledge.article_key(a)}:{back}"),) for a in shown]
+        nav = replies.pager(self.texts, page, pages, action)
+        if nav:
+            rows.append(nav)
+        rows.append((Button(self.texts.button_all_topics, action="t:0"),))
+        return Reply((block(header),), tuple(rows), kind="articles", edit=edit)
+
+    def _browsable_tags(self) -> tuple[Tag, ...]:
+        tags = self.knowledge.tags
+        shared = tuple(t for t in tags if len(t.articles) >= 2)
+        return shared if len(shared) >= TAGS_PER_PAGE else tags
+
+    def _find_tag(self, text: str) -> Tag | None:
+        matches = self.knowledge.find_tags(text)
+        folded = text.casefold()
+        return next((t for t in matches if t.name.casefold() == folded), None)
+
+    # Memory of recent questions -----------------------------------------------------------
+
+    def _remember(self, item: Asked | str) -> str:
+        key = f"{self._prefix}{next(self._counter):x}"
+        self._memory[key] = item
+        while len(self._memory) > REMEMBERED:
+            self._memory.popitem(last=False)
+        return key
+
+    def _asked(self, args: list[str], i: int) -> Asked | None:
+        item = self._memory.get(args[i]) if len(args) > i else None
+        return item if isinstance(item, Asked) else None
+
+
+def _distinct_articles(result: SearchResult) -> list[tuple[int, Article]]:
+    """The first candidate index of each distinct article, best first."""
+    seen: dict[str, tuple[int, Article]] = {}
+    for i, c in enumerate(result.candidates):
+        seen.setdefault(c.article.id, (i, c.article))
+    return list(seen.values())
+
+
+def _as_edit(reply: Reply) -> Reply:
+    return dataclasses.replace(reply, edit=True)
+
+
+def _int(args: list[str], i: int) -> int | None:
+    if len(args) <= i or not args[i].isdigit() or len(args[i]) > 6:
+        return None
+    return int(args[i])
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Text as typed, without control characters, invisible marks or surrounding spaces."""
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    return " ".join(text.split())

@@ -1,0 +1,135 @@
+"""The knowledge base: loaded articles, their retriever, and lookups by short stable keys."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.articles import Article, LoadResult, load_articles
+from bot.errors import KnowledgeError
+from bot.links import section_url
+from bot.normalize import Normalizer, fold
+from bot.retrieval import Candidate, Retriever, SearchResult
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def short_key(text: str, size: int = 8) -> str:
+    """A short stable key for `text` (fits Telegram's 64-byte callback data many times over)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()[:size]
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag merged case-insensitively across articles, with the articles that carry it."""
+
+    key: str
+    name: str
+    articles: tuple[Article, ...]
+
+
+class KnowledgeBase:
+    """Articles of one folder, searchable and browsable by tag."""
+
+    def __init__(self, settings: Settings, loaded: LoadResult) -> None:
+        self.settings = settings
+        self.loaded = loaded
+        self.articles = loaded.articles
+        self.normalizer = Normalizer(settings.language)
+        self.retriever = Retriever(self.articles, self.normalizer, settings.retrieval)
+        self._by_key = {short_key(a.id): a for a in self.articles}
+        self.tags = _merge_tags(self.articles, self.normalizer)
+        self._tags_by_key = {t.key: t for t in self.tags}
+
+    @classmethod
+    def load(cls, settings: Settings, folder: Path | None = None) -> KnowledgeBase:
+        """Load the articles folder of `settings` (or `folder`); warn about each skipped file."""
+        folder = folder or settings.knowledge.folder
+        if not folder.is_dir():
+            raise KnowledgeError(f"articles folder not found: {folder}")
+        loaded = load_articles(folder, settings.knowledge, settings.site)
+        for warning in loaded.warnings:
+            log.warning("skipped or degraded article %s", warning)
+        if not loaded.articles:
+            raise KnowledgeError(f"no articles could be loaded from {folder}")
+        return cls(settings, loaded)
+
+    def search(self, question: str) -> SearchResult:
+        """Retrieve the best sections for `question`."""
+        return self.retriever.search(question)
+
+    def find_tags(self, word: str) -> tuple[Tag, ...]:
+        """Tags whose name contains `word` (as typed, or as a normalized term)."""
+        return tuple(t for t in self.tags if self._matches(word, t.name))
+
+    def find_articles(self, word: str) -> tuple[Article, ...]:
+        """Articles whose title or tags contain `word`, newest first."""
+        found = [a for a in self.articles if self._matches(word, " ".join((a.title, *a.tags)))]
+        return tuple(sorted(found, key=lambda a: a.date or "", reverse=True))
+
+    def _matches(self, word: str, text: str) -> bool:
+        if fold(word) in fold(text):
+            return True
+        wanted = set(self.normalizer.terms(word))
+        return bool(wanted) and wanted <= set(self.normalizer.terms(text))
+
+    def article_key(self, article: Article) -> str:
+        """The short key of an article."""
+        return short_key(article.id)
+
+    def article(self, key: str) -> Article | None:
+        """The article with short key `key`, if it still exists."""
+        return self._by_key.get(key)
+
+    def tag(self, key: str) -> Tag | None:
+        """The tag with short key `key`, if it still exists."""
+        return self._tags_by_key.get(key)
+
+    def link(self, candidate: Candidate) -> str:
+        """The address of a candidate's section inside its article's page."""
+        first = candidate.section is candidate.article.sections[0] and candidate.section.level == 0
+        return section_url(self.settings.site, candidate.article.url, candidate.section.heading, first)
+
+    def record(self, result: SearchResult) -> dict[str, Any]:
+        """The result as the evaluation contract's JSON object."""
+        best = result.best
+        return {
+            "question": result.question,
+            "answered": best is not None,
+            "article": best.article.id if best else None,
+            "title": best.article.title if best else None,
+            "section": best.section.heading if best else None,
+            "url": self.link(best) if best else None,
+            "text": best.text if best else None,
+            "score": round(result.score, 4),
+            "candidates": [
+                {"article": c.article.id, "section": c.section.heading, "score": round(c.score, 4)}
+                for c in result.candidates
+            ],
+        }
+
+
+def _tag_key(tag: str, normalizer: Normalizer) -> str:
+    """Tags that differ only in case, word order, synonyms or affixes share a key."""
+    terms = sorted(set(normalizer.terms(tag)))
+    return " ".join(terms) if terms else " ".join(tag.casefold().split())
+
+
+def _merge_tags(articles: tuple[Article, ...], normalizer: Normalizer) -> tuple[Tag, ...]:
+    """Tags merged by wording, most used first; the commonest spelling names each."""
+    groups: dict[str, list[tuple[str, Article]]] = {}
+    for article in articles:
+        for tag in article.tags:
+            groups.setdefault(_tag_key(tag, normalizer), []).append((tag, article))
+    tags = []
+    for norm, items in groups.items():
+        spellings = [t for t, _ in items]
+        name = max(set(spellings), key=lambda s: (spellings.count(s), s))
+        unique = tuple({a.id: a for _, a in items}.values())
+        tags.append(Tag(short_key("tag:" + norm), name, unique))
+    tags.sort(key=lambda t: (-len(t.articles), t.name.casefold()))
+    return tuple(tags)

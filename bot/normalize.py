@@ -1,0 +1,70 @@
+"""Normalize informal Indonesian text into matching terms, for questions and articles alike."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+from bot.settings import LanguageSettings
+
+# Letters and digits, keeping a reduplication marker such as "langkah2" or "kata-kata" whole.
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
+
+
+class Normalizer:
+    """Turns text into words (folded, slang expanded) and terms (stopwords dropped, stemmed)."""
+
+    def __init__(self, language: LanguageSettings) -> None:
+        self._slang = {k.casefold(): tuple(v.casefold().split()) for k, v in language.slang.items()}
+        self._synonym = {w.casefold(): group[0].casefold() for group in language.synonyms for w in group}
+        self._stop = frozenset(w.casefold() for w in language.stopwords)
+        stemmer = Stemmer.Stemmer("indonesian") if language.stemmer == "indonesian" else None
+        self._stem = lru_cache(maxsize=200_000)(stemmer.stemWord if stemmer else _identity)
+
+    def words(self, text: str) -> list[str]:
+        """Folded words with slang expanded and synonyms unified, stopwords included."""
+        out: list[str] = []
+        for raw in _WORD.findall(fold(text)):
+            for word in _split_word(raw):
+                for w in self._slang.get(word, (word,)):
+                    out.append(self._synonym.get(w, w))
+        return out
+
+    def content_words(self, text: str) -> list[str]:
+        """Words that carry topic: `words` without stopwords."""
+        return [w for w in self.words(text) if w not in self._stop]
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content words: what the retriever indexes and matches."""
+        return [self._stem(w) for w in self.content_words(text)]
+
+    def stem(self, word: str) -> str:
+        """The matching term of one normalized word."""
+        return self._stem(word)
+
+
+def fold(text: str) -> str:
+    """Unicode-fold and case-fold text, dropping invisible characters and accents."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _split_word(raw: str) -> list[str]:
+    """Split hyphenated words; reduplication ('kata-kata', 'langkah2') counts once."""
+    parts = raw.split("-")
+    if len(parts) == 2 and parts[0] == parts[1]:
+        parts = parts[:1]
+    words = []
+    for part in parts:
+        m = re.fullmatch(r"([^\W\d_]{2,})2", part)
+        words.append(m.group(1) if m else part)
+    return [w for w in words if w]
+
+
+def _identity(word: str) -> str:
+    return word

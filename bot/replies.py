@@ -1,0 +1,123 @@
+"""Replies as plain data: rich text blocks and rows of buttons, composed from settings texts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.articles import Article
+from bot.richtext import Block, Span, block
+from bot.settings import Texts
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: it either runs `action` (short callback data) or opens `url`."""
+
+    label: str
+    action: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says: text blocks, button rows, and how an adapter should deliver it.
+
+    `edit` asks to replace the message whose button was pressed; `toast` is a short notice
+    shown for a button press (alone, when there are no blocks); `ask_reply` asks the chat
+    client to open a reply field for the user's next message.
+    """
+
+    blocks: tuple[Block, ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    kind: str = "text"
+    edit: bool = False
+    toast: str | None = None
+    ask_reply: bool = False
+
+    @property
+    def text(self) -> str:
+        """The reply's text without markup, one block a line."""
+        return "\n".join(b.text for b in self.blocks)
+
+
+def notice(text: str, kind: str = "notice") -> Reply:
+    """A reply of plain sentences; blank lines in `text` separate paragraphs."""
+    return Reply(_paragraphs(text), kind=kind)
+
+
+def answer(
+    texts: Texts,
+    heading: str,
+    passage: Sequence[Block],
+    article: Article,
+    link: str,
+    related: Sequence[Article],
+    actions: AnswerActions,
+) -> Reply:
+    """The answer: section heading, passage, source line, related articles, and buttons."""
+    blocks: list[Block] = [block(heading, "heading", bold=True), *passage]
+    if heading != article.title:
+        blocks.append(Block((Span(texts.answer_source.format(title=article.title), italic=True),)))
+    if related:
+        blocks.append(block(texts.related_articles, bold=True))
+        blocks.extend(Block((Span(a.title, href=a.url),), "item") for a in related)
+    rows: list[tuple[Button, ...]] = [(Button(texts.button_read_more, url=link),)]
+    if actions.back:
+        rows.append((Button(texts.button_back, action=actions.back),))
+    elif actions.others:
+        rows.append((Button(texts.button_other_answers, action=actions.others),))
+    rows.append(
+        (
+            Button(texts.button_helpful, action=actions.helpful),
+            Button(texts.button_not_helpful, action=actions.not_helpful),
+        )
+    )
+    return Reply(tuple(blocks), tuple(rows), kind="answer", edit=actions.edit)
+
+
+@dataclass(frozen=True)
+class AnswerActions:
+    """The callback actions of an answer's buttons."""
+
+    helpful: str
+    not_helpful: str
+    others: str | None = None
+    back: str | None = None
+    edit: bool = False
+
+
+def choice_list(header: str, choices: Sequence[tuple[str, str]], extra: Sequence[Button] = (), kind: str = "choices", edit: bool = False) -> Reply:
+    """A header and one button per (label, action) choice, then `extra` buttons on one row."""
+    rows = [(Button(label, action=action),) for label, action in choices]
+    if extra:
+        rows.append(tuple(extra))
+    return Reply(_paragraphs(header), tuple(rows), kind=kind, edit=edit)
+
+
+def article_detail(texts: Texts, article: Article, back: str | None) -> Reply:
+    """An article's title, description and tags, with a button to open it."""
+    blocks = [block(article.title, "heading", bold=True)]
+    if article.description:
+        blocks.append(block(article.description))
+    if article.tags:
+        blocks.append(block(" · ".join(f"#{t}" for t in article.tags[:8]), italic=True))
+    blocks.append(block(texts.article_detail_link))
+    rows: list[tuple[Button, ...]] = [(Button(texts.button_open_article, url=article.url),)]
+    if back:
+        rows.append((Button(texts.button_back, action=back),))
+    return Reply(tuple(blocks), tuple(rows), kind="article", edit=back is not None)
+
+
+def pager(texts: Texts, page: int, pages: int, action: str) -> tuple[Button, ...]:
+    """Previous/next buttons for page `page` of `pages`; `action` has a `{page}` slot."""
+    buttons = []
+    if page > 0:
+        buttons.append(Button(texts.button_previous, action=action.format(page=page - 1)))
+    if page + 1 < pages:
+        buttons.append(Button(texts.button_next, action=action.format(page=page + 1)))
+    return tuple(buttons)
+
+
+def _paragraphs(text: str) -> tuple[Block, ...]:
+    return tuple(block(p.strip()) for p in text.split("\n\n") if p.strip())

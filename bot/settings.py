@@ -1,0 +1,247 @@
+"""The bot's settings: one frozen, validated object built from `config/*.yaml` and the environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from bot.errors import ConfigError
+from bot.schema import build
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_DIR / "config"
+
+# Keys holding paths: resolved against the folder of the file (or the project) that sets them.
+_PATH_KEYS = (("knowledge", "folder"), ("data_dir",))
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Where the blog lives and how links to its articles are made."""
+
+    name: str
+    base_url: str
+    article_url: str = "{base_url}/blog/{path}/"
+    section_links: Literal["text_fragment", "anchor", "none"] = "text_fragment"
+
+
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    """Which files of the articles folder are indexed."""
+
+    folder: Path
+    template_keys: tuple[str, ...] = ("blog-post",)
+    extensions: tuple[str, ...] = (".md", ".markdown")
+    max_file_kb: int = 1024
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """Knobs of the retriever and of the answer decision."""
+
+    answer_threshold: float = 0.2
+    suggest_threshold: float = 0.3
+    candidates: int = 5
+    related_articles: int = 3
+    min_coverage: float = 0.5
+    max_question_chars: int = 500
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    """How questions and articles are normalized before matching."""
+
+    stemmer: Literal["indonesian", "none"] = "indonesian"
+    stopwords: tuple[str, ...] = ()
+    slang: Mapping[str, str] = field(default_factory=dict)
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    intents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Every sentence a chat user reads, in Indonesian."""
+
+    welcome: str
+    help: str
+    ask_prompt: str
+    empty_question: str
+    question_too_long: str
+    unknown_command: str
+    no_answer: str
+    did_you_mean: str
+    answer_source: str
+    other_answers: str
+    related_articles: str
+    no_more_answers: str
+    topics_header: str
+    topics_search_header: str
+    topics_search_articles: str
+    topics_empty: str
+    topics_none: str
+    tag_articles: str
+    article_detail_link: str
+    stale_button: str
+    feedback_thanks: str
+    error: str
+    button_read_more: str
+    button_other_answers: str
+    button_back: str
+    button_helpful: str
+    button_not_helpful: str
+    button_previous: str
+    button_next: str
+    button_open_article: str
+    button_all_topics: str
+    console_intro: str
+    console_choices: str
+    console_unknown_choice: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to run, built once at start-up."""
+
+    site: SiteSettings
+    knowledge: KnowledgeSettings
+    texts: Texts
+    data_dir: Path = Path("data")
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    language: LanguageSettings = field(default_factory=LanguageSettings)
+    token: str | None = field(default=None, repr=False)
+
+    def with_knowledge(self, folder: Path) -> Settings:
+        """Return a copy reading articles from `folder`."""
+        return dataclasses.replace(self, knowledge=dataclasses.replace(self.knowledge, folder=folder))
+
+
+def load_settings(
+    config_file: Path | None = None,
+    knowledge: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    config_dir: Path = CONFIG_DIR,
+) -> Settings:
+    """Merge `config_dir/*.yaml`, then `config_file`, then the environment, and validate."""
+    env = os.environ if env is None else env
+    merged: dict[str, Any] = {}
+    files = sorted(config_dir.glob("*.yaml")) if config_dir.is_dir() else []
+    if not files:
+        raise ConfigError(f"config: no settings found in {config_dir}")
+    for path in files:
+        _merge(merged, _read_layer(path, base=config_dir.parent), str(path))
+    override = config_file or (Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None)
+    if override is not None:
+        _merge(merged, _read_layer(override, base=override.resolve().parent), None)
+    if "token" in merged:
+        raise ConfigError("config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN")
+    if env.get("BOT_DATA_DIR"):
+        merged["data_dir"] = str(Path(env["BOT_DATA_DIR"]).resolve())
+    if knowledge is not None:
+        merged.setdefault("knowledge", {})["folder"] = str(knowledge.resolve())
+    settings = build(Settings, merged)
+    _check(settings)
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    return dataclasses.replace(settings, token=token)
+
+
+def _read_layer(path: Path, base: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config: file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config: cannot read {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"config: {path}{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: {path} must hold a mapping of settings")
+    for keys in _PATH_KEYS:
+        _resolve_path(data, keys, base)
+    return data
+
+
+def _resolve_path(data: dict[str, Any], keys: tuple[str, ...], base: Path) -> None:
+    parent = data
+    for key in keys[:-1]:
+        parent = parent.get(key)  # type: ignore[assignment]
+        if not isinstance(parent, dict):
+            return
+    value = parent.get(keys[-1])
+    if isinstance(value, str) and value.strip():
+        parent[keys[-1]] = str((base / value).resolve())
+
+
+def _merge(into: dict[str, Any], layer: dict[str, Any], exclusive: str | None) -> None:
+    """Deep-merge `layer` into `into`; for bundled files (`exclusive`) a key may be set once."""
+    for key, value in layer.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, exclusive)
+        elif exclusive is not None and key in into:
+            raise ConfigError(f"config: key '{key}' is set twice ({exclusive})")
+        else:
+            into[key] = value
+
+
+def _check(settings: Settings) -> None:
+    """Validate what types alone cannot: ranges and URL templates."""
+    r = settings.retrieval
+    for name in ("answer_threshold", "suggest_threshold", "min_coverage"):
+        value = getattr(r, name)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"config: 'retrieval.{name}' must be between 0 and 1, got {value}")
+    if r.suggest_threshold < r.answer_threshold:
+        raise ConfigError("config: 'retrieval.suggest_threshold' must not be below 'retrieval.answer_threshold'")
+    for name in ("candidates", "related_articles", "max_question_chars"):
+        if getattr(r, name) < 1:
+            raise ConfigError(f"config: 'retrieval.{name}' must be at least 1")
+    if settings.knowledge.max_file_kb < 1:
+        raise ConfigError("config: 'knowledge.max_file_kb' must be at least 1")
+    if not settings.site.base_url.startswith(("http://", "https://")):
+        raise ConfigError("config: 'site.base_url' must start with http:// or https://")
+    try:
+        settings.site.article_url.format(base_url="", path="x")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"config: 'site.article_url' may use only {{base_url}} and {{path}} ({exc})") from None
+    _check_texts(settings.texts)
+
+
+# Placeholders each text may use; any other placeholder is a typo that would crash a reply.
+_TEXT_FIELDS = {
+    "welcome": {"site"},
+    "help": {"site"},
+    "answer_source": {"title"},
+    "other_answers": {"question"},
+    "topics_search_header": {"word"},
+    "topics_search_articles": {"word"},
+    "topics_empty": {"word"},
+    "tag_articles": {"tag", "count"},
+    "question_too_long": {"limit"},
+}
+
+
+def _check_texts(texts: Texts) -> None:
+    for f in dataclasses.fields(texts):
+        value = getattr(texts, f.name)
+        allowed = _TEXT_FIELDS.get(f.name, set())
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise ConfigError(f"config: 'texts.{f.name}' has a broken placeholder ({exc})") from None
+        unknown = names - allowed
+        if unknown:
+            raise ConfigError(
+                f"config: 'texts.{f.name}' uses unknown placeholder {{{sorted(unknown)[0]}}}"
+                + (f"; allowed: {', '.join('{' + a + '}' for a in sorted(allowed))}" if allowed else "")
+            )
