@@ -159,15 +159,25 @@ def _decode(path: Path) -> tuple[str, str | None]:
 
 
 def _parse(text: str) -> tuple[dict[str, Any], str]:
+    """Split frontmatter from body with python-frontmatter, keeping its errors (it hides some)."""
+    handler = frontmatter.detect_format(text, frontmatter.handlers)
+    if handler is None:
+        return {}, text
     try:
-        post = frontmatter.loads(text)
+        head, body = handler.split(text)
+    except ValueError:
+        return {}, text
+    try:
+        meta = handler.load(head)
     except yaml.YAMLError as exc:
         raise _Skip(f"frontmatter is not valid YAML: {_yaml_reason(exc)}") from None
-    except Exception as exc:  # python-frontmatter raises plain errors for odd headers
+    except Exception as exc:  # JSON or TOML frontmatter raise their own errors
         raise _Skip(f"frontmatter cannot be read: {exc}") from None
-    if not isinstance(post.metadata, dict):
+    if meta is None:
+        return {}, body
+    if not isinstance(meta, dict):
         raise _Skip("frontmatter is not a mapping of fields")
-    return post.metadata, post.content
+    return meta, body
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:

@@ -13,6 +13,7 @@ from bot.settings import SiteSettings
 
 # Characters a URL path may hold as they are (RFC 3986 pchar and '/'); all else is %-encoded.
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
+_EMOJI_MARKS = "\ufe0e\ufe0f\u20e3"  # variation selectors and the keycap mark belong to emoji
 
 
 def page_path(relative: PurePath) -> str:
@@ -54,7 +55,7 @@ def section_url(site: SiteSettings, url: str, heading: str, first: bool) -> str:
 def heading_anchor(heading: str) -> str:
     """The id gatsby-remark-autolink-headers (github-slugger) gives a heading."""
     text = heading.strip().lower()
-    text = "".join(ch for ch in text if ch in " -_" or unicodedata.category(ch)[0] in "LNM")
+    text = "".join(ch for ch in text if ch in " -_" or (unicodedata.category(ch)[0] in "LNM" and ch not in _EMOJI_MARKS))
     return text.replace(" ", "-")
 
 

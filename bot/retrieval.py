@@ -179,10 +179,13 @@ class Retriever:
         a, s = int(self.section_article[n]), int(self.section_index[n])
         article = self.articles[a]
         start, end = self.passage_start[n], self.passage_start[n + 1]
+        # Words the heading or title already hold do not tell passages apart; without any
+        # other word, the section's opening passage is the answer.
         fresh = [self.vocabulary[t] for t in terms if t not in self.heading_terms[n]]
-        ids = fresh or [self.vocabulary[t] for t in terms]
-        hits = self.passage_match[start:end][:, ids].toarray() @ self.idf[ids]
-        best = int(np.argmax(hits)) if end > start and hits.max() > 0 else 0
+        best = 0
+        if fresh and end > start:
+            hits = self.passage_match[start:end][:, fresh].toarray() @ self.idf[fresh]
+            best = int(np.argmax(hits)) if hits.max() > 0 else 0
         return Candidate(article, article.sections[s], best, min(1.0, score))
 
 

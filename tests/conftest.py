@@ -1,0 +1,145 @@
+"""Shared fixtures: settings on a temporary data folder, small real corpora written to disk."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from bot.settings import Settings, load_settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared"
+CORPUS = SHARED / "corpus"
+EVAL = SHARED / "eval"
+
+needs_shared = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason="../shared/corpus is absent (real test corpora live beside the project)"
+)
+
+WriteCorpus = Callable[[dict[str, str]], Path]
+
+
+def article(
+    title: str,
+    body: str,
+    tags: list[str] | str | None = None,
+    description: str = "",
+    extra: str = "",
+    template_key: str | None = "blog-post",
+) -> str:
+    """A Markdown file in the blog's Decap CMS format."""
+    lines = ["---"]
+    if template_key is not None:
+        lines.append(f"templateKey: {template_key}")
+    lines.append(f'title: "{title}"')
+    lines.append("date: 2025-10-06T03:30:08.348Z")
+    if description:
+        lines.append(f'description: "{description}"')
+    if isinstance(tags, str):
+        lines.append(f'tags: "{tags}"')
+    elif tags:
+        lines.append("tags:")
+        lines.extend(f"  - {t}" for t in tags)
+    if extra:
+        lines.append(textwrap.dedent(extra).strip())
+    lines.append("---")
+    return "\n".join(lines) + "\n" + textwrap.dedent(body).lstrip("\n")
+
+
+@pytest.fixture
+def write_corpus(tmp_path: Path) -> WriteCorpus:
+    """Write {relative path: text} files under a fresh folder and return the folder."""
+    counter = iter(range(1000))
+
+    def write(files: dict[str, str]) -> Path:
+        folder = tmp_path / f"corpus{next(counter)}"
+        for name, text in files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return folder
+
+    return write
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The bundled settings, writing to a temporary data folder, with no token."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("BOT_CONFIG", raising=False)
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    return load_settings()
+
+
+CAREERS = {
+    "2025-01-01-backend.md": article(
+        "Mengenal Backend Developer",
+        """
+        Pengantar singkat tentang profesi backend.
+
+        #### Apa Itu Backend Developer?
+
+        Backend developer adalah pengembang yang mengurus server, database, dan logika aplikasi.
+
+        #### Gaji Backend Developer
+
+        Gaji backend developer dipengaruhi pengalaman, kota, dan skala perusahaan.
+
+        #### Cara Menjadi Backend Developer dari Nol
+
+        Langkah belajar yang disarankan:
+
+        1. Pelajari satu bahasa pemrograman seperti Python atau PHP.
+        2. Kuasai database SQL.
+        3. Buat proyek API sederhana.
+        """,
+        tags=["Karier IT", "Backend"],
+        description="Mengenal backend developer.",
+    ),
+    "2025-01-02-network.md": article(
+        "Network Engineer: Tugas dan Prospek",
+        """
+        #### Tugas Network Engineer
+
+        Network engineer merancang dan merawat jaringan komputer, router, dan switch.
+
+        #### Berapa Gaji Network Engineer?
+
+        Penghasilan network engineer bergantung pada sertifikasi seperti MTCNA dan CCNA.
+
+        #### Sertifikasi Jaringan
+
+        Sertifikasi Mikrotik dan Cisco membantu saat melamar kerja di ISP.
+        """,
+        tags=["karier it", "Jaringan"],
+    ),
+    "2025-01-03-frontend.md": article(
+        "Panduan Frontend Developer",
+        """
+        #### Apa Itu Frontend Developer?
+
+        Frontend developer membangun tampilan website dengan HTML, CSS, dan JavaScript.
+
+        #### Framework Frontend
+
+        React dan Vue adalah framework populer untuk antarmuka pengguna.
+        """,
+        tags=["Karier IT", "Frontend"],
+    ),
+}
+
+
+@pytest.fixture
+def careers(write_corpus: WriteCorpus) -> Path:
+    """A small corpus of three career articles."""
+    return write_corpus(CAREERS)
+
+
+@pytest.fixture
+def kb(settings: Settings, careers: Path) -> KnowledgeBase:
+    """The knowledge base over the career corpus."""
+    return KnowledgeBase.load(settings, careers)

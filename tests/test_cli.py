@@ -1,0 +1,132 @@
+"""The command line, run as a user runs it: `python -m bot ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, EVAL, PROJECT, WriteCorpus, article, needs_shared
+
+CONTRACT_KEYS = ["question", "answered", "article", "title", "section", "url", "text", "score", "candidates"]
+
+
+def bot(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "BOT_CONFIG")}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        env=environment, cwd=cwd, timeout=120,
+    )
+
+
+def test_ask_json_follows_the_evaluation_contract(careers: Path) -> None:
+    done = bot("ask", "--knowledge", str(careers), "--json", "apa itu backend developer?", "resep rendang padang")
+    assert done.returncode == 0, done.stderr
+    answered, declined = [json.loads(line) for line in done.stdout.splitlines()]
+    assert list(answered) == CONTRACT_KEYS
+    assert answered["answered"] is True
+    assert (answered["article"], answered["section"]) == ("2025-01-01-backend", "Apa Itu Backend Developer?")
+    assert answered["title"] == "Mengenal Backend Developer"
+    assert answered["url"].startswith("https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=")
+    assert answered["text"].startswith("Backend developer adalah")
+    assert 0 < answered["score"] <= 1
+    assert answered["candidates"][0] == {"article": "2025-01-01-backend", "section": "Apa Itu Backend Developer?", "score": answered["score"]}
+    assert len(answered["candidates"]) == 5
+    assert list(declined) == CONTRACT_KEYS
+    assert {k: declined[k] for k in ("answered", "article", "title", "section", "url", "text")} == {
+        "answered": False, "article": None, "title": None, "section": None, "url": None, "text": None,
+    }
+
+
+def test_ask_reads_questions_from_stdin_and_keeps_diagnostics_off_stdout(write_corpus: WriteCorpus) -> None:
+    folder = write_corpus({"ok.md": article("Docker", "#### Container\n\nContainer berbagi kernel.\n"), "bad.md": "---\ntitle: [x\n---\n"})
+    done = bot("ask", "--knowledge", str(folder), "--json", stdin="apa itu container?\n\ncontainer docker\n")
+    lines = done.stdout.splitlines()
+    assert [json.loads(line)["question"] for line in lines] == ["apa itu container?", "container docker"]
+    assert "bad.md" in done.stderr and "frontmatter is not valid YAML" in done.stderr
+
+
+def test_ask_without_json_prints_the_reply_text(careers: Path) -> None:
+    done = bot("ask", "--knowledge", str(careers), "gaji network engineer")
+    assert done.stdout.startswith("== Berapa Gaji Network Engineer? ==\n")
+
+
+def test_check_reports_articles_and_warnings(write_corpus: WriteCorpus) -> None:
+    folder = write_corpus({"ok.md": article("A", "#### B\n\nIsi.\n", tags=["T"]), "bad.md": "---\ntitle: [x\n---\n"})
+    done = bot("check", "--knowledge", str(folder))
+    assert done.returncode == 0
+    assert "articles:  1\n" in done.stdout and "sections:  1\n" in done.stdout and "warnings:  1\n" in done.stdout
+    assert "bad.md: frontmatter is not valid YAML" in done.stdout
+
+
+@needs_shared
+def test_check_fails_when_nothing_loads() -> None:
+    done = bot("check", "--knowledge", str(CORPUS / "malformed"))
+    assert done.returncode == 1
+    assert "warnings:  3" in done.stdout
+    assert done.stderr.strip() == "error: no articles could be loaded"
+
+
+@pytest.mark.parametrize("command", ["ask", "check", "chat"])
+def test_missing_folder_is_one_clear_line(tmp_path: Path, command: str) -> None:
+    done = bot(command, "--knowledge", str(tmp_path / "nope"), stdin="")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"error: articles folder not found: {tmp_path / 'nope'}"]
+
+
+def test_bad_config_is_one_clear_line(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("retrieval:\n  candidates: banyak\n", encoding="utf-8")
+    done = bot("check", "--config", str(config))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == ["error: config: 'retrieval.candidates' must be an integer, got text 'banyak'"]
+
+
+def test_eval_prints_the_four_metrics_and_misses(careers: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        """
+- q: "apa itu backend developer?"
+  article: "2025-01-01-backend"
+  section: "Apa Itu Backend Developer?"
+- q: "framework frontend apa aja"
+  article: "2025-01-01-backend"
+- q: "resep rendang padang"
+  article: null
+""",
+        encoding="utf-8",
+    )
+    done = bot("eval", str(questions), "--knowledge", str(careers))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:5] == [
+        "questions: 2 in scope, 1 out of scope",
+        "accuracy@1       0.500",
+        "MRR@5            0.500",
+        "rejection        1.000",
+        "false rejection  0.000",
+    ]
+    assert "- framework frontend apa aja" in done.stdout
+
+
+def test_chat_runs_on_the_bundled_articles() -> None:
+    done = bot("chat", stdin="apa itu backend developer?\n1\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Halo!")
+    assert "== Apa Itu Backend Developer? ==" in done.stdout
+    assert "https://aretatrainingcenter.space/blog/2025-03-12-apa-itu-backend-developer-dan-bagaimana-cara-memulainya/" in done.stdout
+
+
+@needs_shared
+def test_eval_over_two_corpora_matches_the_dev_set_format() -> None:
+    done = bot(
+        "eval", str(EVAL / "dev-questions.yaml"),
+        "--corpus", f"areta={CORPUS / 'areta'}", "--corpus", f"mazipan={CORPUS / 'mazipan'}",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("questions: 57 in scope, 12 out of scope\n")
