@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", parents=[common], help="load the articles and report what was found")
     p.set_defaults(func=_check)
 
-    p = sub.add_parser("run", parents=[common], help="run the Telegram bot")
+    p = sub.add_parser("run", parents=[common], help="run the Telegram bot (long polling, or --webhook)")
+    p.add_argument("--webhook", action="store_true", help="serve a webhook on $PORT instead of long polling")
     p.set_defaults(func=_run)
     return parser
 
@@ -181,7 +182,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    raise BotError(
-        "the Telegram bot is not available yet: it needs TELEGRAM_BOT_TOKEN and the Telegram adapter "
-        "(coming next); try 'python -m bot chat' meanwhile"
-    )
+    from bot.telegram_app import run
+
+    run(settings, webhook=args.webhook)
+    return 0

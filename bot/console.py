@@ -12,7 +12,7 @@ from bot.richtext import Block
 
 def render(reply: Reply, texts_choices: str) -> tuple[str, list[Button]]:
     """Plain text of a reply and the buttons in the order they are numbered."""
-    lines = [_line(b) for b in reply.blocks]
+    lines = [_line(b) for b in reply.blocks + reply.footer]
     if reply.toast:
         lines.append(f"({reply.toast})")
     buttons = [b for row in reply.buttons for b in row]
@@ -56,10 +56,10 @@ def respond(dialog: Dialog, text: str, buttons: list[Button]) -> Reply | str | N
     if command == "help":
         return dialog.help()
     if command == "tanya":
-        return dialog.ask(args) if args.strip() else dialog.texts.ask_prompt
+        return dialog.ask(args) if args.strip() else dialog.ask_prompt()
     if command == "topik":
         return dialog.topics(args)
-    return dialog.texts.unknown_command
+    return dialog.unknown_command()
 
 
 def chat(dialog: Dialog, lines: Iterable[str], out: TextIO, prompt: str = "> ") -> None:

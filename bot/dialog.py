@@ -37,6 +37,17 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class InlineItem:
+    """One result of an inline query: an article, and the message sent when it is chosen."""
+
+    key: str
+    title: str
+    description: str
+    url: str
+    reply: Reply
+
+
+@dataclass(frozen=True)
 class Asked:
     """A question and what was found, remembered for the buttons under its answer."""
 
@@ -77,6 +88,51 @@ class Dialog:
     def help(self) -> Reply:
         """Usage."""
         return replies.notice(self.texts.help.format(site=self.settings.site.name), kind="help")
+
+    def ask_prompt(self) -> Reply:
+        """Asks for the question, with a reply field opened for it."""
+        return dataclasses.replace(replies.notice(self.texts.ask_prompt, kind="prompt"), ask_reply=True)
+
+    def unknown_command(self) -> Reply:
+        """For a command the bot does not have."""
+        return replies.notice(self.texts.unknown_command, kind="unknown")
+
+    def flood_warning(self) -> Reply:
+        """Told once to a user who sends too much too fast."""
+        return replies.notice(self.texts.flood, kind="flood")
+
+    def error(self) -> Reply:
+        """Told when something broke on the bot's side."""
+        return replies.notice(self.texts.error, kind="error")
+
+    def inline(self, query: str, limit: int = 10) -> tuple[InlineItem, ...]:
+        """Articles for an inline query: best answers first, or the newest when the query is empty."""
+        query = _clean(query)[: self.settings.retrieval.max_question_chars]
+        if not query:
+            newest = sorted(self.knowledge.articles, key=lambda a: a.date or "", reverse=True)[:limit]
+            return tuple(self._inline_article(a) for a in newest)
+        result = self.knowledge.search(query)
+        items = []
+        for i, article in _distinct_articles(result)[:limit]:
+            chosen = result.candidates[i]
+            reply = self._answer("-", result, i)
+            snippet = " ".join(chosen.text.split())
+            items.append(
+                InlineItem(
+                    self.knowledge.article_key(article), article.title,
+                    _shorten(f"{chosen.section.heading}: {snippet}", 120), self.knowledge.link(chosen),
+                    dataclasses.replace(reply, buttons=(), footer=reply.footer[:1]),
+                )
+            )
+        return tuple(items)
+
+    def _inline_article(self, article: Article) -> InlineItem:
+        detail = replies.article_detail(self.texts, article, None)
+        blocks = detail.blocks[:-1]  # without the pointer to a button that inline results lack
+        return InlineItem(
+            self.knowledge.article_key(article), article.title, _shorten(article.description, 120),
+            article.url, Reply(blocks, kind="article"),
+        )
 
     def ask(self, question: str) -> Reply:
         """Answer a question, suggest articles when unsure, or say honestly there is no answer."""
@@ -282,6 +338,10 @@ def _distinct_articles(result: SearchResult) -> list[tuple[int, Article]]:
 
 def _as_edit(reply: Reply) -> Reply:
     return dataclasses.replace(reply, edit=True)
+
+
+def _shorten(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _int(args: list[str], i: int) -> int | None:

@@ -23,13 +23,15 @@ class Button:
 class Reply:
     """What the bot says: text blocks, button rows, and how an adapter should deliver it.
 
-    `edit` asks to replace the message whose button was pressed; `toast` is a short notice
+    `footer` holds secondary lines (source, related articles) that may be dropped when a
+    message must be shortened. `edit` asks to replace the message whose button was pressed; `toast` is a short notice
     shown for a button press (alone, when there are no blocks); `ask_reply` asks the chat
     client to open a reply field for the user's next message.
     """
 
     blocks: tuple[Block, ...] = ()
     buttons: tuple[tuple[Button, ...], ...] = ()
+    footer: tuple[Block, ...] = ()
     kind: str = "text"
     edit: bool = False
     toast: str | None = None
@@ -38,7 +40,7 @@ class Reply:
     @property
     def text(self) -> str:
         """The reply's text without markup, one block a line."""
-        return "\n".join(b.text for b in self.blocks)
+        return "\n".join(b.text for b in self.blocks + self.footer)
 
 
 def notice(text: str, kind: str = "notice") -> Reply:
@@ -56,12 +58,13 @@ def answer(
     actions: AnswerActions,
 ) -> Reply:
     """The answer: section heading, passage, source line, related articles, and buttons."""
-    blocks: list[Block] = [block(heading, "heading", bold=True), *passage]
+    blocks = (block(heading, "heading", bold=True), *passage)
+    footer: list[Block] = []
     if heading != article.title:
-        blocks.append(Block((Span(texts.answer_source.format(title=article.title), italic=True),)))
+        footer.append(Block((Span(texts.answer_source.format(title=article.title), italic=True),)))
     if related:
-        blocks.append(block(texts.related_articles, bold=True))
-        blocks.extend(Block((Span(a.title, href=a.url),), "item") for a in related)
+        footer.append(block(texts.related_articles, bold=True))
+        footer.extend(Block((Span(a.title, href=a.url),), "item") for a in related)
     rows: list[tuple[Button, ...]] = [(Button(texts.button_read_more, url=link),)]
     if actions.back:
         rows.append((Button(texts.button_back, action=actions.back),))
@@ -73,7 +76,7 @@ def answer(
             Button(texts.button_not_helpful, action=actions.not_helpful),
         )
     )
-    return Reply(tuple(blocks), tuple(rows), kind="answer", edit=actions.edit)
+    return Reply(blocks, tuple(rows), tuple(footer), kind="answer", edit=actions.edit)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from bot.sections import Section
 from bot.settings import RetrievalSettings
 
 # Field weights (BM25F): a term in a title or heading says more than one in the body.
-ARTICLE_FIELDS = {"title": 3.0, "meta": 1.5, "body": 1.0}
+ARTICLE_FIELDS = {"title": 3.0, "headings": 2.0, "meta": 1.5, "body": 1.0}
 SECTION_FIELDS = {"heading": 3.0, "body": 1.0}
 SATURATION = 1.0  # BM25's k1: how fast repeated mentions stop adding
 LENGTH_NORM = 0.75  # BM25's b: how much a long body is discounted
@@ -99,9 +99,14 @@ class Retriever:
         )
         heading, body = count(docs.heading), count(docs.section_body)
         self.section_match = _saturate({"heading": heading, "body": body}, SECTION_FIELDS)
-        article_body = (to_article @ body).tocsr()
         self.article_match = _saturate(
-            {"title": count(docs.title), "meta": count(docs.meta), "body": article_body}, ARTICLE_FIELDS
+            {
+                "title": count(docs.title),
+                "headings": (to_article @ heading).tocsr(),
+                "meta": count(docs.meta),
+                "body": (to_article @ body).tocsr(),
+            },
+            ARTICLE_FIELDS,
         )
         present = self.article_match.copy()
         present.data[:] = 1.0

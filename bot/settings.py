@@ -66,6 +66,24 @@ class LanguageSettings:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """How the bot talks to Telegram."""
+
+    # The Bot API address before the token; TELEGRAM_BASE_URL overrides (e.g. a local emulator).
+    base_url: str = "https://api.telegram.org/bot"
+    # Webhook mode (for a PaaS) instead of long polling; WEBHOOK_URL and PORT override.
+    webhook: bool = False
+    webhook_url: str = ""
+    listen: str = "0.0.0.0"
+    port: int = 8443
+    # Per-user flood guard: more than `flood_messages` within `flood_seconds` is ignored.
+    flood_messages: int = 8
+    flood_seconds: float = 20.0
+    # Attempts for a reply that fails on a network error before giving up.
+    send_attempts: int = 3
+
+
+@dataclass(frozen=True)
 class Texts:
     """Every sentence a chat user reads, in Indonesian."""
 
@@ -103,6 +121,13 @@ class Texts:
     console_intro: str
     console_choices: str
     console_unknown_choice: str
+    flood: str
+    ask_placeholder: str
+    command_start: str
+    command_tanya: str
+    command_topik: str
+    command_help: str
+    inline_ask_in_chat: str
 
 
 @dataclass(frozen=True)
@@ -115,6 +140,7 @@ class Settings:
     data_dir: Path = Path("data")
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     language: LanguageSettings = field(default_factory=LanguageSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
     token: str | None = field(default=None, repr=False)
 
     def with_knowledge(self, folder: Path) -> Settings:
@@ -145,10 +171,27 @@ def load_settings(
         merged["data_dir"] = str(Path(env["BOT_DATA_DIR"]).resolve())
     if knowledge is not None:
         merged.setdefault("knowledge", {})["folder"] = str(knowledge.resolve())
+    _apply_environment(merged, env)
     settings = build(Settings, merged)
     _check(settings)
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     return dataclasses.replace(settings, token=token)
+
+
+def _apply_environment(merged: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Settings a PaaS or a test harness passes through the environment."""
+    telegram = merged.setdefault("telegram", {})
+    if not isinstance(telegram, dict):
+        return  # reported by validation
+    if env.get("TELEGRAM_BASE_URL"):
+        telegram["base_url"] = env["TELEGRAM_BASE_URL"]
+    if env.get("WEBHOOK_URL"):
+        telegram["webhook_url"] = env["WEBHOOK_URL"]
+    if env.get("PORT"):
+        try:
+            telegram["port"] = int(env["PORT"])
+        except ValueError:
+            raise ConfigError(f"config: environment variable PORT must be a number, got {env['PORT']!r}") from None
 
 
 def _read_layer(path: Path, base: Path) -> dict[str, Any]:
@@ -206,6 +249,15 @@ def _check(settings: Settings) -> None:
     for name in ("candidates", "related_articles", "max_question_chars"):
         if getattr(r, name) < 1:
             raise ConfigError(f"config: 'retrieval.{name}' must be at least 1")
+    t = settings.telegram
+    if not t.base_url.startswith(("http://", "https://")):
+        raise ConfigError("config: 'telegram.base_url' must start with http:// or https://")
+    if t.webhook_url and not t.webhook_url.startswith("https://"):
+        raise ConfigError("config: 'telegram.webhook_url' must start with https:// (Telegram requires it)")
+    if not 0 < t.port < 65536:
+        raise ConfigError(f"config: 'telegram.port' must be a TCP port, got {t.port}")
+    if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_attempts < 1:
+        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds' and 'send_attempts' must be positive")
     if settings.knowledge.max_file_kb < 1:
         raise ConfigError("config: 'knowledge.max_file_kb' must be at least 1")
     if not settings.site.base_url.startswith(("http://", "https://")):

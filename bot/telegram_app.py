@@ -1,0 +1,366 @@
+"""The Telegram adapter: python-telegram-bot handlers that render the dialog's replies."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import (
+    BotCommand,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.dialog import Dialog, Feedback
+from bot.errors import BotError
+from bot.flood import FloodGuard, Verdict
+from bot.knowledge import KnowledgeBase
+from bot.replies import Reply
+from bot.settings import Settings
+from bot.telegram_html import render
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+T = TypeVar("T")
+
+
+def check_token(token: str | None) -> str:
+    """The token, or a one-line error that never shows it."""
+    if not token:
+        raise BotError("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token")
+    if not _TOKEN.match(token):
+        raise BotError("TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and the secret from @BotFather")
+    return token
+
+
+def webhook_secret(token: str) -> str:
+    """A secret Telegram sends back with every webhook call, derived so it survives restarts."""
+    return hashlib.sha256(f"webhook-secret:{token}".encode()).hexdigest()[:48]
+
+
+def webhook_path(token: str) -> str:
+    """The webhook's URL path: unguessable, but not the token itself (it would reach access logs)."""
+    return "telegram/" + hashlib.sha256(f"webhook-path:{token}".encode()).hexdigest()[:24]
+
+
+class TokenFilter(logging.Filter):
+    """Masks the bot token in every log record, whatever library wrote it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = message.replace(self.token, "<token>")
+            record.args = None
+        if record.exc_info and record.exc_info[1] is not None and self.token in str(record.exc_info[1]):
+            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
+            record.exc_info = None
+        return True
+
+
+def protect_logs(token: str) -> None:
+    """Keep the token out of logs: httpx logs request URLs (which hold it) at INFO."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    token_filter = TokenFilter(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(token_filter)
+
+
+def build_application(
+    settings: Settings,
+    knowledge: KnowledgeBase,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    on_feedback: Callable[[Feedback], None] | None = None,
+) -> Application:
+    """The bot's Application with every handler; `request` replaces the HTTP layer (tests)."""
+    token = check_token(settings.token)
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram.base_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    app.bot_data["dialog"] = Dialog(settings, knowledge, on_feedback=on_feedback or _log_feedback)
+    app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
+    _add_handlers(app)
+    return app
+
+
+def _add_handlers(app: Application) -> None:
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, _flood_check), group=-1)
+    app.add_handler(CommandHandler("start", _start, filters=new & private))
+    app.add_handler(CommandHandler("help", _help, filters=new & private))
+    app.add_handler(CommandHandler("tanya", _tanya, filters=new))
+    app.add_handler(CommandHandler("topik", _topik, filters=new & private))
+    app.add_handler(MessageHandler(new & private & filters.COMMAND, _unknown_command))
+    app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, _question))
+    app.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, _group_reply))
+    app.add_handler(CallbackQueryHandler(_button))
+    app.add_handler(InlineQueryHandler(_inline))
+    app.add_error_handler(_on_error)
+
+
+async def _post_init(app: Application) -> None:
+    """Announce the commands in Telegram's menu; a failure here must not stop the bot."""
+    texts = _settings(app.bot_data).texts
+    commands = [
+        BotCommand("tanya", texts.command_tanya),
+        BotCommand("topik", texts.command_topik),
+        BotCommand("help", texts.command_help),
+        BotCommand("start", texts.command_start),
+    ]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+
+
+# Handlers -------------------------------------------------------------------------------------
+
+
+async def _flood_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None or update.inline_query is not None:
+        return
+    verdict = context.bot_data["flood"].check(user.id)
+    if verdict is Verdict.ALLOW:
+        return
+    log.info("flood guard: %s update from a user ignored", verdict.value)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    elif verdict is Verdict.WARN and update.effective_chat is not None:
+        await _send(update, context, _dialog(context).flood_warning())
+    raise ApplicationHandlerStop
+
+
+async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _send(update, context, _dialog(context).start(" ".join(context.args or [])))
+
+
+async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _send(update, context, _dialog(context).help())
+
+
+async def _tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    question = " ".join(context.args or [])
+    dialog = _dialog(context)
+    await _send(update, context, dialog.ask(question) if question.strip() else dialog.ask_prompt())
+
+
+async def _topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _send(update, context, _dialog(context).topics(" ".join(context.args or [])))
+
+
+async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _send(update, context, _dialog(context).unknown_command())
+
+
+async def _question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.text:
+        await _send(update, context, _dialog(context).ask(message.text))
+
+
+async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups (privacy mode) a reply to one of the bot's own messages is a question."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if message and message.text and replied and replied.from_user and replied.from_user.id == context.bot.id:
+        await _send(update, context, _dialog(context).ask(message.text))
+
+
+async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    user = str(query.from_user.id) if query.from_user else None
+    reply = _dialog(context).press(query.data or "", user=user)
+    await _retry(lambda: query.answer(reply.toast), context)
+    if not reply.blocks:
+        return
+    message = query.message
+    if reply.edit and isinstance(message, Message):
+        text, markup = _render(reply)
+        try:
+            await _retry(
+                lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=_NO_PREVIEW),
+                context,
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("could not edit a message (%s); sending a new one", exc)
+    await _send(update, context, reply)
+
+
+async def _inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    if query is None:
+        return
+    dialog = _dialog(context)
+    results = []
+    for item in dialog.inline(query.query):
+        text, _ = _render(item.reply)
+        button = InlineKeyboardMarkup([[InlineKeyboardButton(dialog.texts.button_read_more, url=item.url)]])
+        results.append(
+            InlineQueryResultArticle(
+                id=item.key,
+                title=item.title,
+                description=item.description,
+                url=item.url,
+                input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW),
+                reply_markup=button,
+            )
+        )
+    await query.answer(results, cache_time=60)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one error boundary: log with the traceback, tell the user politely when possible."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer()
+        except TelegramError:
+            pass
+    try:
+        await _send(update, context, _dialog(context).error())
+    except TelegramError as exc:
+        log.warning("could not send the error notice: %s", exc)
+
+
+# Sending -------------------------------------------------------------------------------------
+
+
+async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    text, markup = _render(reply)
+    quote = update.effective_message if chat.type != "private" and update.callback_query is None else None
+    await _retry(
+        lambda: context.bot.send_message(
+            chat.id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=_NO_PREVIEW,
+            reply_to_message_id=quote.message_id if quote else None,
+        ),
+        context,
+    )
+
+
+def _render(reply: Reply) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
+    text = render(reply.blocks, reply.footer)
+    if reply.ask_reply:
+        return text, ForceReply(selective=True)
+    if not reply.buttons:
+        return text, None
+    rows = [
+        [
+            InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.action)
+            for b in row
+        ]
+        for row in reply.buttons
+    ]
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _retry(call: Callable[[], Awaitable[T]], context: ContextTypes.DEFAULT_TYPE) -> T:
+    """Run a Bot API call, retrying network failures with a growing pause."""
+    attempts = _settings(context.bot_data).telegram.send_attempts
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except (BadRequest, Forbidden, RetryAfter):
+            raise  # not transient, or already retried by the rate limiter
+        except NetworkError as exc:  # includes TimedOut
+            if attempt == attempts:
+                raise
+            log.warning("Telegram call failed (%s), retrying (%d/%d)", exc, attempt, attempts - 1)
+            await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+# Helpers -------------------------------------------------------------------------------------
+
+
+def _dialog(context: ContextTypes.DEFAULT_TYPE) -> Dialog:
+    return context.bot_data["dialog"]
+
+
+def _settings(bot_data: dict[str, Any]) -> Settings:
+    return bot_data["settings"]
+
+
+def _log_feedback(feedback: Feedback) -> None:
+    log.info("feedback: %s on %s / %s", "helpful" if feedback.helpful else "not helpful", feedback.article, feedback.section)
+
+
+def run(settings: Settings, webhook: bool = False) -> None:
+    """Load the articles and serve Telegram until interrupted (long polling or webhook)."""
+    token = check_token(settings.token)
+    protect_logs(token)
+    knowledge = KnowledgeBase.load(settings)
+    log.info("loaded %d articles from %s", len(knowledge.articles), settings.knowledge.folder)
+    app = build_application(settings, knowledge)
+    t = settings.telegram
+    if webhook or t.webhook:
+        if not t.webhook_url:
+            raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
+        path = webhook_path(token)
+        log.info("serving the webhook on %s:%d", t.listen, t.port)
+        app.run_webhook(
+            listen=t.listen,
+            port=t.port,
+            url_path=path,
+            webhook_url=f"{t.webhook_url.rstrip('/')}/{path}",
+            secret_token=webhook_secret(token),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("polling Telegram for updates")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,121 @@
+"""Render reply blocks as Telegram HTML that stays within Telegram's message length."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.richtext import Block, Span
+
+MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units of the visible text
+ELLIPSIS = "…"
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+
+
+def render(blocks: Sequence[Block], footer: Sequence[Block] = (), limit: int = MAX_MESSAGE) -> str:
+    """HTML for `blocks` then `footer`; when too long, the footer's tail and then the text are cut.
+
+    The first footer block (the source line) is kept as long as there is room for it; the
+    main text is cut at a sentence or paragraph end and marked with an ellipsis.
+    """
+    blocks, footer = list(blocks), list(footer)
+    while footer and _length(blocks + footer) > limit and len(footer) > 1:
+        footer.pop()
+    if _length(blocks + footer) > limit:
+        footer = footer[:1] if _length(footer[:1]) + _length(blocks[:1]) + 2 <= limit else []
+        blocks = _cut(blocks, limit - _length(footer) - (2 if footer else 0))
+    return _join(blocks + footer)
+
+
+def escape(text: str) -> str:
+    """Text safe inside Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def span_html(span: Span) -> str:
+    """One span with its emphasis and link as Telegram HTML."""
+    out = escape(span.text)
+    if span.code:
+        out = f"<code>{out}</code>"
+    if span.italic:
+        out = f"<i>{out}</i>"
+    if span.bold:
+        out = f"<b>{out}</b>"
+    if span.href:
+        out = f'<a href="{html.escape(span.href, quote=True)}">{out}</a>'
+    return out
+
+
+def block_html(block: Block) -> str:
+    """One block as a line (or lines) of Telegram HTML."""
+    body = "".join(span_html(s) for s in block.spans)
+    if block.kind == "item":
+        return "   " * block.level + f"{escape(block.marker)} {body}"
+    if block.kind == "quote":
+        return f"<i>» {body}</i>" if body else ""
+    return body
+
+
+def visible_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _join(blocks: Sequence[Block]) -> str:
+    parts: list[str] = []
+    for i, b in enumerate(blocks):
+        if i:
+            tight = b.kind in ("item", "quote") and blocks[i - 1].kind in ("item", "quote", "paragraph")
+            parts.append("\n" if tight or blocks[i - 1].kind == "heading" else "\n\n")
+        parts.append(block_html(b))
+    return "".join(parts)
+
+
+def _length(blocks: Sequence[Block]) -> int:
+    text = "\n\n".join(("   " * b.level + b.marker + " " if b.kind == "item" else "» " if b.kind == "quote" else "") + b.text for b in blocks)
+    return visible_length(text)
+
+
+def _cut(blocks: list[Block], budget: int) -> list[Block]:
+    """Keep whole blocks while they fit, then the part of the next one that ends a sentence."""
+    kept: list[Block] = []
+    for b in blocks:
+        if _length(kept + [b]) <= budget - 1:
+            kept.append(b)
+            continue
+        room = budget - 1 - (_length(kept) + 2 if kept else 0) - (_length([b]) - visible_length(b.text))
+        partial = _cut_block(b, room)
+        if partial is not None:
+            kept.append(partial)
+        break
+    if kept:
+        last = kept[-1]
+        kept[-1] = replace(last, spans=last.spans + (Span(ELLIPSIS),))
+    return kept
+
+
+def _cut_block(b: Block, room: int) -> Block | None:
+    """The block shortened to `room` code units, at a sentence end when there is one."""
+    if room < 20:
+        return None
+    text = b.text
+    limit = len(text)
+    while limit and visible_length(text[:limit]) > room:
+        limit -= max(1, (visible_length(text[:limit]) - room) // 2)
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
+    if ends and ends[-1] > limit // 2:
+        limit = ends[-1]
+    else:
+        space = text.rfind(" ", 0, limit)
+        limit = space if space > limit // 2 else limit
+    spans: list[Span] = []
+    used = 0
+    for s in b.spans:
+        if used >= limit:
+            break
+        spans.append(replace(s, text=s.text[: limit - used]))
+        used += len(s.text)
+    spans[-1] = replace(spans[-1], text=spans[-1].text.rstrip())
+    return replace(b, spans=tuple(spans))

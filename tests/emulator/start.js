@@ -1,0 +1,190 @@
+// Start telegram-test-api 4.2.1 on 127.0.0.1 for end-to-end tests, with its gaps filled so an
+// unchanged python-telegram-bot 22 client can talk to it:
+//   - getMe gets is_bot; message dates are seconds, not milliseconds;
+//   - edit/delete/answerCallbackQuery return a value instead of `result: null`;
+//   - callback updates get chat_instance; user objects get is_bot;
+//   - methods the emulator lacks (setMyCommands, sendChatAction, ...) answer ok instead of 500;
+//   - getUpdates long-polls up to `timeout` seconds instead of returning at once;
+//   - /sendCommand without entities is refused instead of crashing the process.
+// Control routes for fault tests: POST /_control/outage {seconds} makes the bot API drop
+// connections for a while (the user API keeps working); POST /_control/fail {method, count,
+// retry_after} answers the next `count` calls of `method` with HTTP 429.
+//
+// Usage: node start.js PORT   (prints "EMULATOR READY <url>" when listening)
+'use strict';
+
+const http = require('http');
+const TelegramServer = require('telegram-test-api');
+
+const port = Number(process.argv[2] || process.env.EMULATOR_PORT || 9000);
+const BOT = { id: 666, is_bot: true, first_name: 'Test First name', username: 'TestNameBot' };
+const emulator = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
+const NATIVE = new Set(['sendMessage', 'editMessageText', 'editMessageReplyMarkup', 'deleteMessage',
+  'answerCallbackQuery', 'getMe', 'getUpdates', 'deleteWebhook', 'setWebhook']);
+const FAKED = { getMyCommands: [], getWebhookInfo: { url: '', has_custom_certificate: false, pending_update_count: 0 } };
+let outageUntil = 0;
+const failures = {};
+
+process.on('unhandledRejection', (err) => console.error(`EMULATOR unhandled: ${err && err.message}`));
+
+function send(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function parseBody(req, raw) {
+  const type = req.headers['content-type'] || '';
+  const query = Object.fromEntries(new URL(req.url, 'http://x').searchParams);
+  if (!raw.length) return query;
+  if (type.includes('json')) return { ...query, ...JSON.parse(raw.toString('utf8')) };
+  const form = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+  return { ...query, ...form };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const chatType = (id) => (Number(id) < 0 ? 'group' : 'private');
+
+function fixUsers(value) {
+  if (Array.isArray(value)) value.forEach(fixUsers);
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if ((key === 'from' || key === 'user') && item && typeof item === 'object' && 'id' in item) {
+        item.is_bot = item.is_bot || false;
+        item.first_name = item.first_name || String(item.id);
+      }
+      if ((key === 'date' || key === 'edit_date') && typeof item === 'number' && item > 1e11) value[key] = Math.floor(item / 1000);
+      fixUsers(item);
+    }
+  }
+  return value;
+}
+
+function formatUpdate(update) {
+  const formatted = TelegramServer.formatUpdate(update);
+  const query = formatted.callback_query;
+  if (query) {
+    const chat = (query.message && query.message.chat) || { id: query.from.id, type: 'private' };
+    query.chat_instance = String(chat.id);
+    query.message = { date: now(), text: '', ...query.message, chat, from: BOT };
+  } else {
+    delete formatted.message.botToken;
+  }
+  return fixUsers(formatted);
+}
+
+function edited(params) {
+  return {
+    message_id: Number(params.message_id), date: now(), edit_date: now(), from: BOT,
+    chat: { id: Number(params.chat_id), type: chatType(params.chat_id) },
+    text: params.text || '',
+    reply_markup: typeof params.reply_markup === 'string' ? JSON.parse(params.reply_markup) : params.reply_markup,
+  };
+}
+
+async function longPoll(token, timeout) {
+  const deadline = Date.now() + Math.min(Number(timeout) || 0, 50) * 1000;
+  for (;;) {
+    const updates = emulator.storage.userMessages.filter((u) => u.botToken === token && !u.isRead);
+    if (updates.length || Date.now() >= deadline) {
+      updates.forEach((u) => { u.isRead = true; });
+      return updates.map(formatUpdate);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function botMethod(token, method, params) {
+  switch (method) {
+    case 'getMe': return BOT;
+    case 'getUpdates': return longPoll(token, params.timeout);
+    case 'sendMessage': {
+      const message = emulator.addBotMessage({ ...params }, token);
+      return fixUsers({ ...message, date: now(), from: BOT, chat: { id: Number(params.chat_id), type: chatType(params.chat_id) } });
+    }
+    case 'editMessageText': emulator.editMessageText({ ...params }); return edited(params);
+    case 'editMessageReplyMarkup': emulator.editMessageReplyMarkup({ ...params }); return edited(params);
+    case 'deleteMessage': {
+      if (!emulator.deleteMessage(Number(params.chat_id), Number(params.message_id))) {
+        throw Object.assign(new Error('Bad Request: message to delete not found'), { code: 400 });
+      }
+      return true;
+    }
+    case 'deleteWebhook': emulator.deleteWebhook(token); return true;
+    case 'setWebhook': emulator.setWebhook({ url: params.url }, token); return true;
+    default: return true; // answerCallbackQuery and the methods the emulator lacks
+  }
+}
+
+async function handle(req, res, raw) {
+  const url = new URL(req.url, 'http://x');
+  const bot = /^\/bot([^/]+)\/([A-Za-z]+)\/?$/.exec(url.pathname);
+  let params;
+  try {
+    params = parseBody(req, raw);
+  } catch (err) {
+    send(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${err.message}` });
+    return;
+  }
+  if (url.pathname === '/_control/outage') {
+    outageUntil = Date.now() + Number(params.seconds || 0) * 1000;
+    send(res, 200, { ok: true });
+    return;
+  }
+  if (url.pathname === '/_control/fail') {
+    failures[params.method] = { count: Number(params.count || 1), retryAfter: Number(params.retry_after || 1) };
+    send(res, 200, { ok: true });
+    return;
+  }
+  if (bot) {
+    const [, token, method] = bot;
+    if (Date.now() < outageUntil) {
+      req.socket.destroy();
+      return;
+    }
+    const failure = failures[method];
+    if (failure && failure.count > 0) {
+      failure.count -= 1;
+      send(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${failure.retryAfter}`,
+        parameters: { retry_after: failure.retryAfter } });
+      return;
+    }
+    try {
+      const result = method in FAKED ? FAKED[method] : await botMethod(token, method, params);
+      if (!NATIVE.has(method) && !(method in FAKED)) console.error(`EMULATOR faked ${method}`);
+      send(res, 200, { ok: true, result });
+    } catch (err) {
+      send(res, err.code || 500, { ok: false, error_code: err.code || 500, description: err.message });
+    }
+    return;
+  }
+  if (url.pathname === '/sendCommand' && !Array.isArray(params.entities)) {
+    send(res, 400, { ok: false, description: 'sendCommand needs entities with a bot_command' });
+    return;
+  }
+  if (['/sendMessage', '/sendCommand', '/sendCallback'].includes(url.pathname) && !params.botToken) {
+    send(res, 400, { ok: false, description: 'botToken is required' });
+    return;
+  }
+  // The emulator's own user-side routes, with the body already parsed.
+  req.body = params;
+  req._body = true;
+  emulator.webServer(req, res);
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    handle(req, res, Buffer.concat(chunks)).catch((err) => send(res, 500, { ok: false, description: String(err) }));
+  });
+});
+
+server.listen(port, '127.0.0.1', () => console.log(`EMULATOR READY http://127.0.0.1:${port}`));
+
+function stop() {
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,33 @@
+"""The per-user flood guard."""
+
+from __future__ import annotations
+
+from bot.flood import FloodGuard, Verdict
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_allows_the_limit_warns_once_then_ignores_until_the_window_passes() -> None:
+    clock = Clock()
+    guard = FloodGuard(3, 10.0, clock)
+    assert [guard.check(1) for _ in range(6)] == [Verdict.ALLOW] * 3 + [Verdict.WARN] + [Verdict.IGNORE] * 2
+    assert guard.check(2) is Verdict.ALLOW  # other users are not affected
+    clock.now = 10.0
+    assert guard.check(1) is Verdict.ALLOW
+    assert [guard.check(1) for _ in range(3)] == [Verdict.ALLOW, Verdict.ALLOW, Verdict.WARN]
+
+
+def test_idle_users_are_forgotten() -> None:
+    clock = Clock()
+    guard = FloodGuard(1, 5.0, clock)
+    guard.check(1)
+    guard.check(1)
+    clock.now = 6.0
+    guard.forget_idle()
+    assert guard._seen == {} and guard._warned == set()

@@ -1,0 +1,268 @@
+"""The Telegram adapter, offline: real Update objects fed to the real Application."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import html.parser
+import logging
+
+import pytest
+from telegram.error import NetworkError
+
+from bot.knowledge import KnowledgeBase
+from bot.settings import Settings
+from bot.telegram_app import build_application
+from conftest import WriteCorpus, article
+from telegram_support import TOKEN, Recorder, callback, inline, keyboard, message, process, running
+
+
+@pytest.fixture
+def tg_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, token=TOKEN)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def app(tg_settings: Settings, kb: KnowledgeBase, recorder: Recorder):
+    return build_application(tg_settings, kb, request=recorder)
+
+
+class TelegramHTML(html.parser.HTMLParser):
+    """Checks that text uses only the tags Telegram accepts, properly nested."""
+
+    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        assert tag in self.ALLOWED, tag
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, tag
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def visible(text: str) -> str:
+    parser = TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == []
+    return parser.text
+
+
+def test_start_sends_the_welcome_in_html(app, recorder: Recorder, tg_settings: Settings) -> None:
+    process(app, message("/start"))
+    (sent,) = recorder.sent()
+    assert sent["parse_mode"] == "HTML"
+    assert visible(sent["text"]).startswith("Halo! 👋 Aku asisten tanya-jawab Areta Training Center.")
+
+
+def test_tanya_answers_with_heading_paragraph_source_and_buttons(app, recorder: Recorder, tg_settings: Settings) -> None:
+    process(app, message("/tanya apa itu backend developer?"))
+    (sent,) = recorder.sent()
+    assert sent["text"].startswith("<b>Apa Itu Backend Developer?</b>\nBackend developer adalah pengembang")
+    assert "<i>Dari artikel: Mengenal Backend Developer</i>" in sent["text"]
+    rows = keyboard(sent)
+    texts = tg_settings.texts
+    assert rows[0] == [{"text": texts.button_read_more, "url": "https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=Apa%20Itu%20Backend%20Developer%3F"}]
+    assert rows[1][0]["text"] == texts.button_other_answers and rows[1][0]["callback_data"].startswith("o:")
+    assert [b["text"] for b in rows[2]] == [texts.button_helpful, texts.button_not_helpful]
+    assert sent["link_preview_options"] == {"is_disabled": True}
+
+
+def test_plain_text_in_private_chat_is_a_question(app, recorder: Recorder) -> None:
+    process(app, message("gaji network engineer brp sih"))
+    (sent,) = recorder.sent()
+    assert sent["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
+
+
+def test_tanya_alone_asks_for_the_question_with_force_reply(app, recorder: Recorder, tg_settings: Settings) -> None:
+    process(app, message("/tanya"))
+    (sent,) = recorder.sent()
+    assert visible(sent["text"]) == tg_settings.texts.ask_prompt
+    assert sent["reply_markup"] == {"force_reply": True, "selective": True}
+
+
+class TestGroups:
+    def test_plain_text_in_a_group_is_ignored(self, app, recorder: Recorder) -> None:
+        process(app, message("apa itu backend developer?", chat_type="supergroup"), message("/topik", chat_type="group"))
+        assert recorder.sent() == []
+
+    def test_tanya_with_the_bots_name_is_answered_as_a_reply(self, app, recorder: Recorder) -> None:
+        update = message("/tanya@AretaTestBot apa itu backend developer?", chat_type="supergroup")
+        process(app, update)
+        (sent,) = recorder.sent()
+        assert sent["text"].startswith("<b>Apa Itu Backend Developer?</b>")
+        assert sent["reply_parameters"]["message_id"] == update["message"]["message_id"]
+
+    def test_tanya_for_another_bot_is_ignored(self, app, recorder: Recorder) -> None:
+        process(app, message("/tanya@OtherBot apa itu backend developer?", chat_type="group"))
+        assert recorder.sent() == []
+
+    def test_a_reply_to_the_bots_message_is_a_question(self, app, recorder: Recorder) -> None:
+        process(app, message("gaji network engineer", chat_type="group", reply_to_bot=True))
+        (sent,) = recorder.sent()
+        assert sent["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
+
+
+def test_other_answers_edit_the_same_message(app, recorder: Recorder, tg_settings: Settings) -> None:
+    with running(app) as feed:
+        feed(message("apa itu backend developer?"))
+        others = keyboard(recorder.sent("sendMessage")[0])[1][0]["callback_data"]
+        feed(callback(others))
+    answered, edited = recorder.sent("answerCallbackQuery"), recorder.sent("editMessageText")
+    assert answered and "text" not in answered[0]
+    assert edited[0]["message_id"] == 555
+    assert visible(edited[0]["text"]) == "Jawaban lain untuk “apa itu backend developer?”:"
+    labels = [row[0]["text"] for row in keyboard(edited[0])]
+    assert labels[-1] == tg_settings.texts.button_back and len(labels) == 5
+
+
+def test_feedback_is_acknowledged_with_a_notice(app, recorder: Recorder, tg_settings: Settings, kb: KnowledgeBase) -> None:
+    dialog = app.bot_data["dialog"]
+    votes = []
+    dialog.on_feedback = votes.append
+    reply = dialog.ask("gaji network engineer")
+    helpful = reply.buttons[2][0].action
+    process(app, callback(helpful))
+    assert recorder.sent() == [{"callback_query_id": recorder.sent("answerCallbackQuery")[0]["callback_query_id"], "text": tg_settings.texts.feedback_thanks}]
+    assert [(v.article, v.helpful, v.user) for v in votes] == [("2025-01-02-network", True, "4242")]
+
+
+@pytest.mark.parametrize("data", ["o:gone", "g:deadbeef:0", "zz", "a:" + "x" * 60])
+def test_stale_or_forged_buttons_are_answered_politely(app, recorder: Recorder, tg_settings: Settings, data: str) -> None:
+    process(app, callback(data))
+    (answered,) = recorder.sent()
+    assert answered["text"] == tg_settings.texts.stale_button
+
+
+def test_topik_pages_to_a_tag_and_an_article(tg_settings: Settings, write_corpus: WriteCorpus) -> None:
+    files = {f"a{n:02}.md": article(f"Artikel {n}", "Isi.\n", tags=[f"Topik {n % 20}", "Umum"]) for n in range(40)}
+    kb = KnowledgeBase.load(tg_settings, write_corpus(files))
+    recorder = Recorder()
+    app = build_application(tg_settings, kb, request=recorder)
+    with running(app) as feed:
+        feed(message("/topik"))
+        first = recorder.sent("sendMessage")[0]
+        rows = keyboard(first)
+        next_page = rows[-1][0]["callback_data"]
+        umum = next(b["callback_data"] for row in rows for b in row if b["text"] == "Umum (40)")
+        feed(callback(next_page), callback(umum))
+        page2, tag_list = recorder.sent("editMessageText")
+        assert [b["text"] for b in keyboard(page2)[-1]] == [tg_settings.texts.button_previous, tg_settings.texts.button_next]
+        assert visible(tag_list["text"]) == "Artikel bertopik “Umum” (40):"
+        first_article = keyboard(tag_list)[0][0]["callback_data"]
+        feed(callback(first_article))
+    detail = recorder.sent("editMessageText")[-1]
+    assert detail["text"].startswith("<b>Artikel 0</b>")
+    assert keyboard(detail)[0] == [{"text": tg_settings.texts.button_open_article, "url": "https://aretatrainingcenter.space/blog/a00/"}]
+
+
+def test_no_answer_says_so_and_points_to_topik(app, recorder: Recorder) -> None:
+    process(app, message("resep rendang padang"))
+    (sent,) = recorder.sent()
+    assert "Maaf, aku belum menemukan jawabannya" in sent["text"] and "/topik" in sent["text"]
+
+
+def test_article_and_user_text_is_escaped(tg_settings: Settings, write_corpus: WriteCorpus) -> None:
+    body = "#### Tag `<script>` & kawan\n\nBandingkan nilai dengan x < y & a > b, lalu tulis `<b>` untuk tebal.\n"
+    kb = KnowledgeBase.load(tg_settings, write_corpus({"a.md": article("HTML <Dasar>", body)}))
+    recorder = Recorder()
+    process(build_application(tg_settings, kb, request=recorder), message("tag script kawan"), message("/topik <b>&"))
+    answer, topics = recorder.sent()
+    assert answer["text"].startswith("<b>Tag &lt;script&gt; &amp; kawan</b>")
+    assert "x &lt; y &amp; a &gt; b" in answer["text"] and "<code>&lt;b&gt;</code>" in answer["text"]
+    visible(answer["text"])
+    assert "&lt;b&gt;&amp;" in topics["text"]
+
+
+def test_long_answers_are_cut_under_telegram_limit_and_keep_the_link(tg_settings: Settings, write_corpus: WriteCorpus) -> None:
+    sentence = "Kubernetes mengatur container di banyak server dengan rapi. "
+    body = "#### Orkestrasi Kubernetes\n\n" + sentence * 150 + "\n"
+    kb = KnowledgeBase.load(tg_settings, write_corpus({"k.md": article("Kubernetes", body)}))
+    recorder = Recorder()
+    process(build_application(tg_settings, kb, request=recorder), message("orkestrasi kubernetes"))
+    (sent,) = recorder.sent()
+    text = visible(sent["text"])
+    assert len(text.encode("utf-16-le")) // 2 <= 4096
+    assert text.split("\n")[1].endswith("rapi.…")
+    assert text.endswith("Dari artikel: Kubernetes")
+    assert keyboard(sent)[0][0]["url"].startswith("https://aretatrainingcenter.space/blog/k/#:~:text=")
+
+
+def test_flood_guard_warns_once_then_ignores(tg_settings: Settings, kb: KnowledgeBase) -> None:
+    strict = dataclasses.replace(tg_settings, telegram=dataclasses.replace(tg_settings.telegram, flood_messages=3))
+    recorder = Recorder()
+    process(build_application(strict, kb, request=recorder), *[message("apa itu backend developer?") for _ in range(6)])
+    texts = [visible(p["text"]) for p in recorder.sent()]
+    assert len(texts) == 4
+    assert texts[3] == tg_settings.texts.flood
+
+
+def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app, recorder: Recorder, tg_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(question: str):
+        raise RuntimeError("index exploded")
+
+    app.bot_data["dialog"].ask = broken
+    with caplog.at_level(logging.ERROR):
+        process(app, message("apa itu backend developer?"), message("/help"))
+    error, help_text = recorder.sent()
+    assert visible(error["text"]) == tg_settings.texts.error
+    assert visible(help_text["text"]).startswith("Cara pakai")  # the bot carries on
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.exc_info and "index exploded" in str(record.exc_info[1])
+
+
+def test_network_errors_on_send_are_retried(tg_settings: Settings, kb: KnowledgeBase) -> None:
+    recorder = Recorder(fail=lambda name, n: NetworkError("connection reset") if name == "sendMessage" and n == 1 else None)
+    process(build_application(tg_settings, kb, request=recorder), message("/help"))
+    sends = recorder.sent("sendMessage")
+    assert len(sends) == 2 and sends[0] == sends[1]
+
+
+def test_inline_query_returns_matching_articles(app, recorder: Recorder) -> None:
+    process(app, inline("gaji network engineer"))
+    (answer,) = recorder.sent("answerInlineQuery")
+    results = answer["results"]
+    assert results[0]["title"] == "Network Engineer: Tugas dan Prospek"
+    assert results[0]["description"].startswith("Berapa Gaji Network Engineer?:")
+    content = results[0]["input_message_content"]
+    assert content["parse_mode"] == "HTML" and content["message_text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
+    assert len({r["id"] for r in results}) == len(results)
+
+
+def test_unknown_command_in_private_chat(app, recorder: Recorder, tg_settings: Settings) -> None:
+    process(app, message("/gaji"))
+    (sent,) = recorder.sent()
+    assert visible(sent["text"]) == tg_settings.texts.unknown_command
+
+
+def test_commands_are_announced_in_indonesian(app, recorder: Recorder, tg_settings: Settings) -> None:
+    with asyncio.Runner() as runner:
+        runner.run(app.initialize())
+        runner.run(app.post_init(app))
+        runner.run(app.shutdown())
+    (params,) = recorder.sent("setMyCommands")
+    assert [(c["command"], c["description"]) for c in params["commands"]] == [
+        ("tanya", tg_settings.texts.command_tanya),
+        ("topik", tg_settings.texts.command_topik),
+        ("help", tg_settings.texts.command_help),
+        ("start", tg_settings.texts.command_start),
+    ]
+
+
+def test_the_token_never_reaches_the_logs(app, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        process(app, message("/start"), message("apa itu backend developer?"))
+    assert TOKEN not in caplog.text
