@@ -8,7 +8,8 @@
 //   - /sendCommand without entities is refused instead of crashing the process.
 // Control routes for fault tests: POST /_control/outage {seconds} makes the bot API drop
 // connections for a while (the user API keeps working); POST /_control/fail {method, count,
-// retry_after} answers the next `count` calls of `method` with HTTP 429.
+// retry_after} answers the next `count` calls of `method` with HTTP 429; POST
+// /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed).
 //
 // Usage: node start.js PORT   (prints "EMULATOR READY <url>" when listening)
 'use strict';
@@ -24,6 +25,7 @@ const NATIVE = new Set(['sendMessage', 'editMessageText', 'editMessageReplyMarku
 const FAKED = { getMyCommands: [], getWebhookInfo: { url: '', has_custom_certificate: false, pending_update_count: 0 } };
 let outageUntil = 0;
 const failures = {};
+const callbackAnswers = []; // answerCallbackQuery calls: the emulator keeps no trace of them
 
 process.on('unhandledRejection', (err) => console.error(`EMULATOR unhandled: ${err && err.message}`));
 
@@ -100,7 +102,12 @@ async function botMethod(token, method, params) {
     case 'getUpdates': return longPoll(token, params.timeout);
     case 'sendMessage': {
       const message = emulator.addBotMessage({ ...params }, token);
-      return fixUsers({ ...message, date: now(), from: BOT, chat: { id: Number(params.chat_id), type: chatType(params.chat_id) } });
+      // A Message as Telegram returns it, not the echo of every request field the emulator gives.
+      return {
+        message_id: message.message_id, date: now(), from: BOT, text: message.text,
+        chat: { id: Number(params.chat_id), type: chatType(params.chat_id) },
+        ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}),
+      };
     }
     case 'editMessageText': emulator.editMessageText({ ...params }); return edited(params);
     case 'editMessageReplyMarkup': emulator.editMessageReplyMarkup({ ...params }); return edited(params);
@@ -112,7 +119,8 @@ async function botMethod(token, method, params) {
     }
     case 'deleteWebhook': emulator.deleteWebhook(token); return true;
     case 'setWebhook': emulator.setWebhook({ url: params.url }, token); return true;
-    default: return true; // answerCallbackQuery and the methods the emulator lacks
+    case 'answerCallbackQuery': callbackAnswers.push(params); return true;
+    default: return true; // the methods the emulator lacks
   }
 }
 
@@ -129,6 +137,10 @@ async function handle(req, res, raw) {
   if (url.pathname === '/_control/outage') {
     outageUntil = Date.now() + Number(params.seconds || 0) * 1000;
     send(res, 200, { ok: true });
+    return;
+  }
+  if (url.pathname === '/_control/callback_answers') {
+    send(res, 200, { ok: true, result: callbackAnswers });
     return;
   }
   if (url.pathname === '/_control/fail') {
