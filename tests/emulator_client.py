@@ -68,7 +68,10 @@ class Emulator:
 class BotProcess:
     """`python -m bot run` against the emulator, as a PaaS would start it."""
 
-    def __init__(self, emulator: Emulator, knowledge: Path, data_dir: Path, log: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, emulator: Emulator, knowledge: Path, data_dir: Path, log: Path,
+        extra_env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
@@ -80,7 +83,7 @@ class BotProcess:
         self.log = log
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--knowledge", str(knowledge)],
+            [sys.executable, "-m", "bot", "run", "--knowledge", str(knowledge), *args],
             cwd=TESTS.parent, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
         )
 
