@@ -144,13 +144,21 @@ class Dialog:
             return replies.notice(self.texts.question_too_long.format(limit=limit), kind="too_long")
         result = self.knowledge.search(question)
         key = self._remember(Asked(question, result))
-        if result.answered and result.score >= self.settings.retrieval.suggest_threshold:
-            return self._answer(key, result, 0)
+        if not result.answered:
+            return replies.notice(self.texts.no_answer, kind="no_answer")
         suggestions = _distinct_articles(result)[:3]
-        if result.answered and suggestions:
+        if self._unsure(result) and len(suggestions) > 1:
             choices = [(a.title, f"a:{key}:{i}") for i, a in suggestions]
             return replies.choice_list(self.texts.did_you_mean, choices, kind="suggest")
-        return replies.notice(self.texts.no_answer, kind="no_answer")
+        return self._answer(key, result, 0)
+
+    def _unsure(self, result: SearchResult) -> bool:
+        """A middle-band score, or another article nearly as good: better ask than guess."""
+        r = self.settings.retrieval
+        if result.score < r.suggest_threshold:
+            return True
+        others = [result.candidates[i].score for i, _ in _distinct_articles(result)[1:2]]
+        return bool(others) and others[0] >= result.score * (1 - r.close_margin)
 
     def topics(self, word: str = "", page: int = 0) -> Reply:
         """Browse the most used tags, or tags and articles matching `word`."""

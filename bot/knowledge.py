@@ -12,7 +12,7 @@ from bot.articles import Article, LoadResult, load_articles
 from bot.errors import KnowledgeError
 from bot.links import section_url
 from bot.normalize import Normalizer, fold
-from bot.retrieval import Candidate, Retriever, SearchResult
+from bot.retrieval import Candidate, Method, Retriever, SearchResult
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,18 +35,18 @@ class Tag:
 class KnowledgeBase:
     """Articles of one folder, searchable and browsable by tag."""
 
-    def __init__(self, settings: Settings, loaded: LoadResult) -> None:
+    def __init__(self, settings: Settings, loaded: LoadResult, method: Method | None = None) -> None:
         self.settings = settings
         self.loaded = loaded
         self.articles = loaded.articles
         self.normalizer = Normalizer(settings.language)
-        self.retriever = Retriever(self.articles, self.normalizer, settings.retrieval)
+        self.retriever = Retriever(self.articles, self.normalizer, settings.retrieval, settings.language.intents, method)
         self._by_key = {short_key(a.id): a for a in self.articles}
         self.tags = _merge_tags(self.articles, self.normalizer)
         self._tags_by_key = {t.key: t for t in self.tags}
 
     @classmethod
-    def load(cls, settings: Settings, folder: Path | None = None) -> KnowledgeBase:
+    def load(cls, settings: Settings, folder: Path | None = None, method: Method | None = None) -> KnowledgeBase:
         """Load the articles folder of `settings` (or `folder`); warn about each skipped file."""
         folder = folder or settings.knowledge.folder
         if not folder.is_dir():
@@ -56,7 +56,7 @@ class KnowledgeBase:
             log.warning("skipped or degraded article %s", warning)
         if not loaded.articles:
             raise KnowledgeError(f"no articles could be loaded from {folder}")
-        return cls(settings, loaded)
+        return cls(settings, loaded, method)
 
     def search(self, question: str) -> SearchResult:
         """Retrieve the best sections for `question`."""

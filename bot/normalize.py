@@ -34,6 +34,11 @@ class Normalizer:
                     out.append(self._synonym.get(w, w))
         return out
 
+    def canonical(self, word: str) -> str:
+        """The standard form of one folded word (its slang replacement, then its synonym group)."""
+        replaced = self._slang.get(word, (word,))
+        return " ".join(self._synonym.get(w, w) for w in replaced)
+
     def content_words(self, text: str) -> list[str]:
         """Words that carry topic: `words` without stopwords."""
         return [w for w in self.words(text) if w not in self._stop]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,11 +48,26 @@ class RetrievalSettings:
     """Knobs of the retriever and of the answer decision."""
 
     answer_threshold: float = 0.2
-    suggest_threshold: float = 0.3
+    suggest_threshold: float = 0.25
+    close_margin: float = 0.05
     candidates: int = 5
     related_articles: int = 3
     min_coverage: float = 0.5
     max_question_chars: int = 500
+
+
+@dataclass(frozen=True)
+class IntentSettings:
+    """A kind of question (definition, steps, price ...) and how an answer to it looks."""
+
+    # Phrases that mark the question as this kind ("apa itu", "gimana cara").
+    cues: tuple[str, ...]
+    # Heading phrases of sections that answer this kind ("pengertian", "langkah").
+    headings: tuple[str, ...] = ()
+    # Regular expressions a passage answering it matches (on lower-case text).
+    evidence: tuple[str, ...] = ()
+    # When true, a passage without evidence is no answer (a price question needs a price).
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,7 @@ class LanguageSettings:
     stopwords: tuple[str, ...] = ()
     slang: Mapping[str, str] = field(default_factory=dict)
     synonyms: tuple[tuple[str, ...], ...] = ()
-    intents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    intents: Mapping[str, IntentSettings] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -240,7 +256,7 @@ def _merge(into: dict[str, Any], layer: dict[str, Any], exclusive: str | None) -
 def _check(settings: Settings) -> None:
     """Validate what types alone cannot: ranges and URL templates."""
     r = settings.retrieval
-    for name in ("answer_threshold", "suggest_threshold", "min_coverage"):
+    for name in ("answer_threshold", "suggest_threshold", "min_coverage", "close_margin"):
         value = getattr(r, name)
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"config: 'retrieval.{name}' must be between 0 and 1, got {value}")
@@ -267,6 +283,12 @@ def _check(settings: Settings) -> None:
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(f"config: 'site.article_url' may use only {{base_url}} and {{path}} ({exc})") from None
     _check_texts(settings.texts)
+    for name, intent in settings.language.intents.items():
+        for pattern in intent.evidence:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"config: 'language.intents.{name}.evidence' has a broken pattern {pattern!r} ({exc})") from None
 
 
 # Placeholders each text may use; any other placeholder is a typo that would crash a reply.
