@@ -101,8 +101,8 @@ def load_article(
         raise _Skip(f"file is larger than knowledge.max_file_kb ({size // 1024} KB > {knowledge.max_file_kb} KB)")
     text, note = _decode(path)
     meta, body = _parse(text)
-    if not _wanted(meta, knowledge.template_keys):
-        raise _Skip("not an indexed templateKey, draft or unpublished", warn=False)
+    if not _wanted(meta, knowledge):
+        raise _Skip("not an indexed templateKey or language, draft or unpublished", warn=False)
     relative = path.relative_to(folder)
     title = _text(meta.get("title")) or _title_from_id(article_id(relative))
     description = _text(meta.get("description") or meta.get("excerpt") or meta.get("summary"))
@@ -187,9 +187,12 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     return f"{problem} (line {mark.line + 2})" if mark else problem
 
 
-def _wanted(meta: dict[str, Any], template_keys: tuple[str, ...]) -> bool:
+def _wanted(meta: dict[str, Any], knowledge: KnowledgeSettings) -> bool:
     key = meta.get("templateKey")
-    if key is not None and str(key) not in template_keys:
+    if key is not None and str(key) not in knowledge.template_keys:
+        return False
+    lang = meta.get("lang")
+    if knowledge.languages and lang is not None and str(lang).lower() not in knowledge.languages:
         return False
     if meta.get("draft") is True or meta.get("published") is False:
         return False

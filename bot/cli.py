@@ -171,7 +171,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     if loaded.articles:
         kb = KnowledgeBase(settings, loaded)
         print(f"tags:      {len(kb.tags)} ({sum(len(t.articles) >= 2 for t in kb.tags)} on two or more articles)")
-    print(f"left out:  {loaded.excluded} (drafts, unpublished, other templateKey)")
+    print(f"left out:  {loaded.excluded} (drafts, unpublished, other templateKey or language)")
     print(f"warnings:  {len(loaded.warnings)}")
     for warning in loaded.warnings:
         print(f"  - {warning}")

@@ -38,9 +38,21 @@ class Intents:
         text = self.phrase(question).strip()
         return tuple(name for name, cues in self.cues.items() if any(c.search(text) for c in cues))
 
-    def heading_fits(self, intents: tuple[str, ...], heading_phrase: str) -> bool:
-        """Whether a heading (given by `phrase`) announces an answer to one of `intents`."""
-        return any(h in heading_phrase for name in intents for h in self.headings.get(name, ()))
+    def fit(self, intents: tuple[str, ...], heading_phrase: str, passages: list[str]) -> float:
+        """How well a section answers the kinds of question, in [0, 1].
+
+        Per kind: 1 when the heading (given by `phrase`) announces it, 0.5 when a passage
+        looks like it, else 0; averaged over the kinds, so fitting all of them wins.
+        """
+        if not intents:
+            return 1.0
+        total = 0.0
+        for name in intents:
+            if any(h in heading_phrase for h in self.headings.get(name, ())):
+                total += 1.0
+            elif any(self.evidence((name,), text) for text in passages):
+                total += 0.5
+        return total / len(intents)
 
     def evidence(self, intents: tuple[str, ...], text: str) -> bool:
         """Whether a passage looks like an answer to one of `intents`."""

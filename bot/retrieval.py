@@ -48,7 +48,10 @@ class Method:
     passage_evidence: float = 0.5  # how much a passage that fits the kind of question gains
     repair: bool = True  # informal forms, split compounds and typos mapped to known words
     title_headings: bool = False  # whether a heading restating the title counts as a heading
-    passage_focus: bool = True  # passages chosen by the words the heading does not hold
+    passage_focus: bool = True  # passages chosen mostly by the words the heading does not hold
+    heading_discount: float = 0.25  # weight, for choosing a passage, of a word the heading holds
+    position_prior: float = 0.05  # how much a later passage must outscore an earlier one
+    max_passages: int = 3  # passages an answer may join to cover the question's words
     pool: int = 20  # sections rescored with their passages
     related_pool: int = 60  # sections looked at for related articles
     related_floor: float = 0.5  # a related article scores at least this share of the answer's
@@ -252,22 +255,27 @@ class Retriever:
         article = self.articles[a]
         section = article.sections[s]
         evidence = np.array([self.intents.evidence(query.intents, passage_text(p)) for p in section.passages], dtype=float)
-        # Words the heading or title already hold do not tell passages apart; without any
-        # other word, the section's opening passage (or the first with evidence) is the answer.
-        ids = [self.vocabulary[t] for t in query.terms if not m.passage_focus or t not in self.heading_terms[n]]
+        ids = [self.vocabulary[t] for t in query.terms]
         start, end = self.passage_start[n], self.passage_start[n + 1]
-        matches = self.passage_match[start:end][:, ids].toarray() if ids and end > start else np.zeros((end - start, 0))
-        weights = self.idf[ids]
-        ranking = (matches @ weights) * (1 + m.passage_evidence * evidence) + 1e-9 * evidence
-        best = int(np.argmax(ranking)) if len(ranking) and ranking.max() > 0 else 0
-        chosen = (best, *_complement(matches, weights, best))
+        matches = self.passage_match[start:end][:, ids].toarray() if end > start else np.zeros((0, len(ids)))
+        # Words the heading or title already hold tell passages apart poorly; earlier passages
+        # win ties, as a section usually opens with its point.
+        focus = [m.heading_discount if m.passage_focus and t in self.heading_terms[n] else 1.0 for t in query.terms]
+        weights = self.idf[ids] * np.asarray(focus)
+        order = 1.0 / (1.0 + m.position_prior * np.arange(len(matches)))
+        hits = matches @ weights
+        # A passage that looks like an answer to the kind of question (a definition, a list of
+        # steps) gains a share of the best passage's match.
+        top = hits.max() if len(hits) and hits.max() > 0 else 1.0
+        ranking = (hits + m.passage_evidence * top * evidence) * order
+        best = int(np.argmax(ranking)) if len(ranking) else 0
+        chosen = _cover(matches, self.idf[ids], best, m.max_passages)
         if query.intents:
             # The kind of question only decides among sections that match its words.
-            fits = self.intents.heading_fits(query.intents, self.heading_phrases[n])
-            fit = 1.0 if fits else 0.5 if evidence.any() else 0.0
+            fit = self.intents.fit(query.intents, self.heading_phrases[n], [passage_text(p) for p in section.passages])
             share *= 1 - m.intent_weight + m.intent_weight * fit
         score = article_score * (1 - m.section_share + m.section_share * share)
-        return Candidate(article, section, tuple(sorted(chosen)), min(1.0, score))
+        return Candidate(article, section, chosen, min(1.0, score))
 
     def _related(self, best: tuple[Candidate, ...], ranked: np.ndarray, scores: np.ndarray) -> tuple[Article, ...]:
         """Other articles that match well, best first, excluding the answer's article."""
@@ -283,15 +291,21 @@ class Retriever:
         return tuple(found.values())[: self.settings.related_articles]
 
 
-def _complement(matches: np.ndarray, weights: np.ndarray, best: int) -> tuple[int, ...]:
-    """Another passage holding question words the best one lacks ('CCR' and 'CRS' apart)."""
-    if len(matches) < 2 or not len(weights):
-        return ()
-    missing = matches[best] == 0
-    gains = matches[:, missing] @ weights[missing]
-    gains[best] = 0
-    other = int(np.argmax(gains))
-    return (other,) if gains[other] > 0 else ()
+def _cover(matches: np.ndarray, weights: np.ndarray, best: int, limit: int) -> tuple[int, ...]:
+    """The best passage, then passages holding question words the chosen ones lack ('CCR' and 'CRS')."""
+    chosen = [best]
+    if not len(matches):
+        return (best,)
+    covered = matches[best] > 0
+    while len(chosen) < limit:
+        gains = matches[:, ~covered] @ weights[~covered] if (~covered).any() else np.zeros(len(matches))
+        gains[chosen] = 0
+        other = int(np.argmax(gains))
+        if gains[other] <= 0:
+            break
+        chosen.append(other)
+        covered |= matches[other] > 0
+    return tuple(sorted(chosen))
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -45,6 +46,7 @@ class _Splitter:
         self.stack: list[tuple[int, str]] = []
         self.current = _Open(title, 0, ())
         self.intro: list[Block] = []
+        self.literal_list = False  # the last passage ends with literal "* item" paragraphs
 
     def run(self, tokens: Sequence[Token]) -> tuple[Section, ...]:
         i = 0
@@ -70,6 +72,7 @@ class _Splitter:
         if not text:
             return
         self._close()
+        self.literal_list = False
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
         parents = tuple(h for _, h in self.stack)
@@ -80,7 +83,18 @@ class _Splitter:
         spans = _spans(inline)
         if not spans:
             return
-        b = Block(spans)
+        # Some CMS exports escape Markdown ("\\* item", "\\## Title"): such text is shown as
+        # written, but kept together as the list items and pseudo-headings it stands for.
+        items = _literal_items(spans)
+        if items:
+            if self.literal_list and not self.intro:
+                last = self.current.passages.pop()
+                self.current.passages.append(last + tuple(items))
+            else:
+                self._add(items)
+            self.literal_list = True
+            return
+        b = Block(_literal_heading(spans))
         if _is_intro(b):
             self.intro.append(b)
         else:
@@ -91,6 +105,7 @@ class _Splitter:
             return
         self.current.passages.append(tuple(self.intro + blocks))
         self.intro = []
+        self.literal_list = False
 
     def _close(self) -> None:
         if self.intro:
@@ -100,6 +115,40 @@ class _Splitter:
         c = self.current
         if c.passages:
             self.sections.append(Section(c.heading, c.level, tuple(c.passages), c.parents))
+
+
+_BULLET = re.compile(r"^\s*(?:[*\-•–]|\d{1,2}[.)])\s+")
+_HASHES = re.compile(r"^\s*#{1,6}\s+")
+
+
+def _lines(spans: tuple[Span, ...]) -> list[tuple[Span, ...]]:
+    lines: list[list[Span]] = [[]]
+    for span in spans:
+        if span.text == "\n":
+            lines.append([])
+        else:
+            lines[-1].append(span)
+    return [tuple(line) for line in lines if line]
+
+
+def _strip_prefix(spans: tuple[Span, ...], pattern: re.Pattern[str]) -> tuple[Span, ...]:
+    first = spans[0]
+    return strip_spans((replace(first, text=pattern.sub("", first.text, count=1)), *spans[1:]))
+
+
+def _literal_items(spans: tuple[Span, ...]) -> list[Block]:
+    """Blocks for a paragraph whose every line starts with a written bullet ("* a"), else []."""
+    lines = _lines(spans)
+    if not lines or not all(line[0].text and _BULLET.match(line[0].text) and _BULLET.match(line[0].text).group().strip() in "*-•–" for line in lines):
+        return []
+    return [Block(_strip_prefix(line, _BULLET), "item") for line in lines if _strip_prefix(line, _BULLET)]
+
+
+def _literal_heading(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+    """A written "## Title" paragraph as a bold line (a pseudo-heading leading into what follows)."""
+    if spans and _HASHES.match(spans[0].text) and len(_lines(spans)) == 1:
+        return tuple(replace(s, bold=True) for s in _strip_prefix(spans, _HASHES))
+    return spans
 
 
 def _is_intro(b: Block) -> bool:

@@ -39,6 +39,8 @@ class KnowledgeSettings:
 
     folder: Path
     template_keys: tuple[str, ...] = ("blog-post",)
+    # Only articles whose frontmatter `lang` is one of these (empty: any); no `lang`: indexed.
+    languages: tuple[str, ...] = ()
     extensions: tuple[str, ...] = (".md", ".markdown")
     max_file_kb: int = 1024
 

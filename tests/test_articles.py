@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -144,9 +145,29 @@ def test_real_malformed_files_give_three_warnings_and_no_articles(settings: Sett
 
 @needs_shared
 def test_real_nested_blog_uses_folder_ids(settings: Settings) -> None:
-    result = load(settings, CORPUS / "mazipan")
+    every_language = dataclasses.replace(settings, knowledge=dataclasses.replace(settings.knowledge, languages=()))
+    result = load(every_language, CORPUS / "mazipan")
     ids = {a.id for a in result.articles}
     assert "2018-04-16-intro-to-intersection-observer" in ids
     assert "2019-02-21-create-simple-like-button-using-firebase-rtdb/en" in ids
     assert not any(i.endswith("/index") for i in ids)
     assert result.excluded == 2  # one draft, one unpublished
+
+
+@needs_shared
+def test_translations_in_other_languages_are_left_out(settings: Settings) -> None:
+    result = load(settings, CORPUS / "mazipan")
+    assert not any(a.lang == "en" for a in result.articles)
+    assert "2018-04-16-intro-to-intersection-observer" in {a.id for a in result.articles}
+    assert result.excluded == 17  # 16 English translations (one also unpublished) and a draft
+
+
+def test_language_filter(settings: Settings, write_corpus: WriteCorpus) -> None:
+    folder = write_corpus(
+        {
+            "a/index.md": article("Indonesia", "Isi.\n", extra="lang: id"),
+            "a/en/index.md": article("English", "Text.\n", extra="lang: en"),
+            "b.md": article("Tanpa Bahasa", "Isi.\n"),
+        }
+    )
+    assert sorted(a.id for a in load(settings, folder).articles) == ["a", "b"]

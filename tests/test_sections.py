@@ -142,3 +142,24 @@ def test_short_lines_stay_lines_but_wrapped_prose_is_joined() -> None:
         "Siswa SMK jurusan TKJ\nMahasiswa teknik informatika\nPekerja yang ingin pindah karier",
         "Paragraf yang dibungkus pada lebar tertentu oleh penulisnya.",
     ]
+
+
+def test_escaped_markdown_keeps_its_lists_and_pseudo_headings_together() -> None:
+    (section,) = split(
+        """
+        Kelebihannya:
+
+        \\* Cepat
+
+        \\* Aman
+
+        \\## Tools yang Dibutuhkan
+
+        \\* Node.js
+        """
+    )
+    assert [passage_text(p) for p in section.passages] == [
+        "Kelebihannya:\n• Cepat\n• Aman",
+        "Tools yang Dibutuhkan\n• Node.js",
+    ]
+    assert section.passages[1][0].spans[0].bold

@@ -1,0 +1,98 @@
+"""Informal Indonesian: word repair and question kinds, as the retriever uses them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bot.intents import Intents
+from bot.knowledge import KnowledgeBase
+from bot.normalize import Normalizer
+from bot.repair import WordRepair, informal_forms
+from bot.settings import Settings
+from conftest import WriteCorpus, article
+
+
+@pytest.fixture
+def normalizer(settings: Settings) -> Normalizer:
+    return Normalizer(settings.language)
+
+
+@pytest.fixture
+def repair(normalizer: Normalizer) -> WordRepair:
+    known = Counter({"hilangkan": 2, "cepat": 5, "lakukan": 3, "photoshop": 9, "human": 4, "coreldraw": 2, "hitung": 1, "kirim": 1})
+    stems = {normalizer.stem(w): i for i, w in enumerate(known)}
+    return WordRepair(known, normalizer.stem, stems, normalizer.canonical)
+
+
+@pytest.mark.parametrize(
+    ("word", "fixed"),
+    [
+        pytest.param("ngilangin", "hilangkan", id="ng-in-verb"),
+        pytest.param("cepet", "cepat", id="jakarta-e"),
+        pytest.param("lakuin", "lakukan", id="in-suffix"),
+        pytest.param("ngitung", "hitung", id="ng-prefix-h"),
+        pytest.param("ngirim", "kirim", id="ng-prefix-k"),
+        pytest.param("photosop", "photoshop", id="dropped-letter"),
+        pytest.param("hujan", None, id="short-words-are-not-guessed"),
+        pytest.param("timnas", None, id="unknown-stays-unknown"),
+    ],
+)
+def test_repair_maps_informal_forms_and_typos_to_known_words(repair: WordRepair, word: str, fixed: str | None) -> None:
+    result = repair.repair(word)
+    assert (result if result is None else repair.stem(result)) == (fixed if fixed is None else repair.stem(fixed))
+
+
+def test_split_compounds_are_joined(repair: WordRepair) -> None:
+    assert repair.join("corel", "draw") == "coreldraw"
+    assert repair.join("corel", "lain") is None
+
+
+def test_informal_forms_are_candidates_in_order() -> None:
+    assert list(informal_forms("ngilangin"))[:3] == ["ngilangkan", "ngilangi", "ngilang"]
+
+
+class TestIntents:
+    @pytest.fixture
+    def intents(self, settings: Settings, normalizer: Normalizer) -> Intents:
+        return Intents(settings.language.intents, normalizer)
+
+    @pytest.mark.parametrize(
+        ("question", "kinds"),
+        [
+            pytest.param("RouterOS itu sebenernya apa sih?", ("definition",), id="definition-with-fillers"),
+            pytest.param("gmn cara jadi frontend dev", ("steps",), id="steps-from-slang"),
+            pytest.param("kenapa harus belajar linux", ("reason",), id="reason"),
+            pytest.param("bedanya hacker sama cracker apa", ("comparison",), id="comparison-by-synonym"),
+            pytest.param("python atau javascript, mending mana?", ("comparison", "choice"), id="choice"),
+            pytest.param("biaya training mikrotik brp", ("price",), id="price"),
+            pytest.param("apa aja yg harus aku lakuin", ("steps",), id="cue-words-one-apart"),
+            pytest.param("gaji network engineer", (), id="none"),
+        ],
+    )
+    def test_detect(self, intents: Intents, question: str, kinds: tuple[str, ...]) -> None:
+        assert intents.detect(question) == kinds
+
+    def test_fit_rewards_headings_then_evidence(self, intents: Intents) -> None:
+        heading = intents.phrase("Apa Itu Docker?")
+        assert intents.fit(("definition",), heading, []) == 1.0
+        assert intents.fit(("definition",), intents.phrase("Sejarah"), ["Docker adalah platform container."]) == 0.5
+        assert intents.fit(("definition", "steps"), heading, []) == 0.5
+        assert intents.fit((), heading, []) == 1.0
+
+    def test_required_evidence(self, intents: Intents) -> None:
+        assert not intents.satisfied(("price",), "Pelatihan ini penuh praktik dan bersertifikat.")
+        assert intents.satisfied(("price",), "Biayanya Rp 1.500.000 sudah termasuk sertifikat.")
+        assert intents.satisfied(("definition",), "Apa saja.")
+
+
+def test_a_price_question_is_declined_when_no_article_names_a_price(settings: Settings, write_corpus: WriteCorpus) -> None:
+    body = "#### Tentang Training Mikrotik\n\nTraining Mikrotik di kelas kami penuh praktik dan bersertifikat MTCNA.\n"
+    priced = body + "\n#### Biaya\n\nBiaya training Mikrotik Rp 2.000.000 per peserta.\n"
+    without = KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)}))
+    assert not without.search("biaya training mikrotik berapa?").answered
+    assert without.search("training mikrotik bersertifikat?").answered
+    with_price = KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)}))
+    best = with_price.search("biaya training mikrotik berapaan?").best
+    assert best is not None and "Rp 2.000.000" in best.text
