@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from bot.sections import Section, split_sections
 from bot.settings import KnowledgeSettings, SiteSettings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """One published article, split into sections."""
 
@@ -68,25 +68,47 @@ def article_id(relative: Path) -> str:
     return page_path(relative) or "index"
 
 
+@dataclass(frozen=True)
+class FileResult:
+    """What reading one file gave: an article (maybe with a note), a warning, or a deliberate skip."""
+
+    path: Path
+    article: Article | None = None
+    warning: str | None = None
+    excluded: bool = False
+
+
 def load_articles(folder: Path, knowledge: KnowledgeSettings, site: SiteSettings) -> LoadResult:
     """Load every indexable article under `folder`; broken files become warnings, not errors."""
+    problems: list[LoadWarning] = []
+    files = markdown_files(folder, knowledge.extensions, problems)
+    return collect((read_file(path, folder, knowledge, site) for path in files), problems)
+
+
+def read_file(path: Path, folder: Path, knowledge: KnowledgeSettings, site: SiteSettings) -> FileResult:
+    """Read one file into a result; it never raises for a bad file."""
+    try:
+        article, note = load_article(path, folder, knowledge, site)
+    except _Skip as skip:
+        return FileResult(path, warning=skip.reason if skip.warn else None, excluded=not skip.warn)
+    return FileResult(path, article, note)
+
+
+def collect(results: Iterable[FileResult], problems: Sequence[LoadWarning] = ()) -> LoadResult:
+    """Articles from per-file results, in order; a duplicate id is warned about and the first kept."""
     articles: dict[str, Article] = {}
-    warnings: list[LoadWarning] = []
+    warnings = list(problems)
     excluded = 0
-    for path in _markdown_files(folder, knowledge.extensions, warnings):
-        try:
-            article, note = load_article(path, folder, knowledge, site)
-        except _Skip as skip:
-            if skip.warn:
-                warnings.append(LoadWarning(path, skip.reason))
-            else:
-                excluded += 1
+    for result in results:
+        if result.warning:
+            warnings.append(LoadWarning(result.path, result.warning))
+        excluded += result.excluded
+        article = result.article
+        if article is None:
             continue
-        if note:
-            warnings.append(LoadWarning(path, note))
         if article.id in articles:
             kept = articles[article.id].source.name
-            warnings.append(LoadWarning(path, f"duplicate article id '{article.id}', kept {kept}"))
+            warnings.append(LoadWarning(result.path, f"duplicate article id '{article.id}', kept {kept}"))
             continue
         articles[article.id] = article
     return LoadResult(tuple(articles.values()), tuple(warnings), excluded)
@@ -121,18 +143,18 @@ def load_article(
     return article, note
 
 
-def _markdown_files(folder: Path, extensions: tuple[str, ...], warnings: list[LoadWarning]) -> Iterator[Path]:
+def markdown_files(folder: Path, extensions: tuple[str, ...], warnings: list[LoadWarning]) -> list[Path]:
     """Files with a Markdown extension, in a stable order; symlinked folders are not followed."""
     suffixes = tuple(e.lower() for e in extensions)
+    found: list[Path] = []
 
     def on_error(err: OSError) -> None:
         warnings.append(LoadWarning(Path(err.filename or folder), f"cannot read folder: {err.strerror}"))
 
     for root, dirs, files in os.walk(folder, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.lower().endswith(suffixes) and not name.startswith("."):
-                yield Path(root) / name
+        found.extend(Path(root) / name for name in sorted(files) if name.lower().endswith(suffixes) and not name.startswith("."))
+    return found
 
 
 def _size(path: Path) -> int:

@@ -70,9 +70,9 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
 
 
 def _knowledge(settings: Settings, folder: Path | None = None):  # noqa: ANN202 - lazy import keeps --help fast
-    from bot.knowledge import KnowledgeBase
+    from bot.source import ArticleFolder
 
-    return KnowledgeBase.load(settings, folder)
+    return ArticleFolder(settings, folder).load()
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,9 +1,15 @@
-"""Kinds of questions (definition, steps, price ...): detecting them and recognizing their answers."""
+"""Kinds of questions (definition, steps, price ...): detecting them and recognizing their answers.
+
+Kinds are bits of an integer mask, so that a section's fit can be precomputed once when the
+articles are indexed and checked with a few bit operations per question.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+import numpy as np
 
 from bot.normalize import Normalizer, fold
 from bot.settings import IntentSettings
@@ -17,10 +23,12 @@ class Intents:
 
     def __init__(self, intents: Mapping[str, IntentSettings], normalizer: Normalizer) -> None:
         self.normalizer = normalizer
-        self.cues = {name: [p for p in map(self._cue, i.cues) if p] for name, i in intents.items()}
-        self.headings = {name: [h for h in map(self.phrase, i.headings) if h.strip()] for name, i in intents.items()}
-        self.patterns = {name: [re.compile(e) for e in i.evidence] for name, i in intents.items()}
-        self.required = frozenset(name for name, i in intents.items() if i.required)
+        self.names = tuple(intents)
+        self._bits = {name: 1 << i for i, name in enumerate(self.names)}
+        self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
+        self._headings = [(self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()]
+        self._patterns = [(self._bits[n], [re.compile(e) for e in i.evidence]) for n, i in intents.items()]
+        self.required = self.mask(n for n, i in intents.items() if i.required)
 
     def phrase(self, text: str) -> str:
         """Text as space-delimited normalized words, for phrase matching."""
@@ -33,33 +41,54 @@ class Intents:
             return None
         return re.compile(r"(?<!\S)" + r"(?: \S+)? ".join(map(re.escape, words)) + r"(?!\S)")
 
+    def mask(self, names: Iterable[str]) -> int:
+        """The bits of the named kinds."""
+        mask = 0
+        for name in names:
+            mask |= self._bits[name]
+        return mask
+
     def detect(self, question: str) -> tuple[str, ...]:
         """The kinds of question `question` is."""
         text = self.phrase(question).strip()
-        return tuple(name for name, cues in self.cues.items() if any(c.search(text) for c in cues))
+        found = 0
+        for bit, cues in self._cues:
+            if any(c.search(text) for c in cues):
+                found |= bit
+        return tuple(n for n in self.names if found & self._bits[n])
 
-    def fit(self, intents: tuple[str, ...], heading_phrase: str, passages: list[str]) -> float:
-        """How well a section answers the kinds of question, in [0, 1].
+    def heading_mask(self, heading_phrase: str) -> int:
+        """The kinds a heading (given by `phrase`) announces an answer to."""
+        mask = 0
+        for bit, headings in self._headings:
+            if any(h in heading_phrase for h in headings):
+                mask |= bit
+        return mask
 
-        Per kind: 1 when the heading (given by `phrase`) announces it, 0.5 when a passage
-        looks like it, else 0; averaged over the kinds, so fitting all of them wins.
+    def evidence_mask(self, text: str) -> int:
+        """The kinds a passage looks like an answer to."""
+        folded = fold(text)
+        mask = 0
+        for bit, patterns in self._patterns:
+            if any(p.search(folded) for p in patterns):
+                mask |= bit
+        return mask
+
+    def fit(self, question: int, heading: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        """How well sections answer a question's kinds, in [0, 1], from their masks.
+
+        Per kind: 1 when the heading announces it, 0.5 when a passage looks like it, else 0;
+        averaged over the question's kinds, so fitting all of them wins.
         """
-        if not intents:
-            return 1.0
-        total = 0.0
-        for name in intents:
-            if any(h in heading_phrase for h in self.headings.get(name, ())):
-                total += 1.0
-            elif any(self.evidence((name,), text) for text in passages):
-                total += 0.5
-        return total / len(intents)
+        heading, evidence = np.asarray(heading, dtype=np.int64), np.asarray(evidence, dtype=np.int64)
+        kinds = question.bit_count()
+        if not kinds:
+            return np.ones(heading.shape)
+        announced = np.bitwise_count(heading & question)
+        shown = np.bitwise_count(evidence & question & ~heading)
+        return (announced + 0.5 * shown) / kinds
 
-    def evidence(self, intents: tuple[str, ...], text: str) -> bool:
-        """Whether a passage looks like an answer to one of `intents`."""
-        folded = fold(text)
-        return any(p.search(folded) for name in intents for p in self.patterns.get(name, ()))
-
-    def satisfied(self, intents: tuple[str, ...], text: str) -> bool:
-        """False when a kind that requires evidence (a price, an address) finds none in `text`."""
-        folded = fold(text)
-        return all(any(p.search(folded) for p in self.patterns[name]) for name in intents if name in self.required)
+    def satisfied(self, question: int, evidence: int) -> bool:
+        """False when a kind that requires evidence (a price, an address) has none in `evidence`."""
+        needed = question & self.required
+        return needed & evidence == needed

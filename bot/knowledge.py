@@ -47,7 +47,7 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, settings: Settings, folder: Path | None = None, method: Method | None = None) -> KnowledgeBase:
-        """Load the articles folder of `settings` (or `folder`); warn about each skipped file."""
+        """Load the articles folder of `settings` (or `folder`), without the index cache."""
         folder = folder or settings.knowledge.folder
         if not folder.is_dir():
             raise KnowledgeError(f"articles folder not found: {folder}")
@@ -57,6 +57,19 @@ class KnowledgeBase:
         if not loaded.articles:
             raise KnowledgeError(f"no articles could be loaded from {folder}")
         return cls(settings, loaded, method)
+
+    def state(self) -> dict[str, object]:
+        """What the index cache stores: everything but the settings, which are rebuilt at start-up."""
+        return {k: v for k, v in self.__dict__.items() if k != "settings"}
+
+    @classmethod
+    def restore(cls, state: dict[str, object], settings: Settings) -> KnowledgeBase:
+        """A knowledge base from `state`, answering with the current (non-index) settings."""
+        kb = cls.__new__(cls)
+        kb.__dict__.update(state)
+        kb.settings = settings
+        kb.retriever.settings = settings.retrieval
+        return kb
 
     def search(self, question: str) -> SearchResult:
         """Retrieve the best sections for `question`."""

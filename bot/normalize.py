@@ -22,17 +22,33 @@ class Normalizer:
         self._slang = {k.casefold(): tuple(v.casefold().split()) for k, v in language.slang.items()}
         self._synonym = {w.casefold(): group[0].casefold() for group in language.synonyms for w in group}
         self._stop = frozenset(w.casefold() for w in language.stopwords)
-        stemmer = Stemmer.Stemmer("indonesian") if language.stemmer == "indonesian" else None
-        self._stem = lru_cache(maxsize=200_000)(stemmer.stemWord if stemmer else _identity)
+        self._stemmer_name = language.stemmer
+        self._caches()
+
+    def _caches(self) -> None:
+        stemmer = Stemmer.Stemmer("indonesian") if self._stemmer_name == "indonesian" else None
+        self._stem = lru_cache(maxsize=500_000)(stemmer.stemWord if stemmer else _identity)
+        self._token = lru_cache(maxsize=500_000)(self._token_words)
+
+    def __getstate__(self) -> dict[str, object]:
+        # The stemmer and the caches are rebuilt on load rather than stored.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_token")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._caches()
 
     def words(self, text: str) -> list[str]:
         """Folded words with slang expanded and synonyms unified, stopwords included."""
+        token = self._token
+        return [w for raw in _WORD.findall(fold(text)) for w in token(raw)]
+
+    def _token_words(self, raw: str) -> tuple[str, ...]:
         out: list[str] = []
-        for raw in _WORD.findall(fold(text)):
-            for word in _split_word(raw):
-                for w in self._slang.get(word, (word,)):
-                    out.append(self._synonym.get(w, w))
-        return out
+        for word in _split_word(raw):
+            for w in self._slang.get(word, (word,)):
+                out.append(self._synonym.get(w, w))
+        return tuple(out)
 
     def canonical(self, word: str) -> str:
         """The standard form of one folded word (its slang replacement, then its synonym group)."""
@@ -55,12 +71,18 @@ class Normalizer:
 def fold(text: str) -> str:
     """Unicode-fold and case-fold text, dropping invisible characters and accents."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
+    if len(decomposed) == len(text):
+        return text  # nothing had an accent to strip
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _split_word(raw: str) -> list[str]:
     """Split hyphenated words; reduplication ('kata-kata', 'langkah2') counts once."""
+    if "-" not in raw and not raw.endswith("2"):
+        return [raw]
     parts = raw.split("-")
     if len(parts) == 2 and parts[0] == parts[1]:
         parts = parts[:1]

@@ -19,7 +19,6 @@ from typing import Literal
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 from bot.articles import Article
 from bot.intents import Intents
@@ -65,6 +64,7 @@ class Candidate:
     section: Section
     passages: tuple[int, ...]
     score: float
+    kinds: int = 0  # question kinds the chosen passages look like answers to (a bit mask)
 
     @property
     def text(self) -> str:
@@ -86,6 +86,7 @@ class Query:
     unknown: tuple[str, ...]
     terms: tuple[str, ...]
     intents: tuple[str, ...]
+    kinds: int = 0  # the intents as a bit mask
 
     @property
     def coverage(self) -> float:
@@ -119,6 +120,9 @@ def _identity(terms: list[str]) -> list[str]:
     return terms
 
 
+_CHUNK = 20_000  # documents counted at once
+
+
 class Retriever:
     """An index of (term, article), (term, section) and (term, passage) matches."""
 
@@ -136,46 +140,54 @@ class Retriever:
         self.method = method or Method()
         self.intents = Intents(intents or {}, normalizer)
         docs = _Documents(self.articles, normalizer, self.intents, self.method.title_headings)
-        self.counter = CountVectorizer(analyzer=_identity)
-        self.counter.fit(docs.all_terms() or [["_"]])
-        self.vocabulary: dict[str, int] = self.counter.vocabulary_
+        docs.counts.finish()
+        self.vocabulary: dict[str, int] = docs.counts.vocabulary
         self.repair = WordRepair(docs.known, normalizer.stem, self.vocabulary, normalizer.canonical)
-        self.heading_phrases = docs.heading_phrases
-        self.heading_terms = [frozenset(t) for t in docs.heading_and_title]
+        self.heading_kinds = np.asarray(docs.heading_kinds, dtype=np.int64)
+        self.passage_kinds = np.asarray(docs.passage_kinds, dtype=np.int64)
         self.section_article = np.asarray(docs.section_article, dtype=np.int64)
         self.section_index = np.asarray(docs.section_index, dtype=np.int64)
         self.passage_start = np.asarray(docs.passage_start, dtype=np.int64)
+        # Sections are stored article after article: article a owns section_start[a]:[a + 1].
+        self.section_start = np.searchsorted(self.section_article, np.arange(len(self.articles) + 1))
         self._build_matrices(docs)
 
     def _build_matrices(self, docs: _Documents) -> None:
+        """Precompute every (term, article|section|passage) match; float32 halves the memory."""
         m = self.method
-        count = self._counts
+        count = docs.counts.matrix
         n_sections = len(docs.section_article)
-        to_article = sparse.csr_matrix(
-            (np.ones(n_sections), (docs.section_article, np.arange(n_sections))),
-            shape=(len(self.articles), n_sections),
-        )
-        heading, body = count(docs.heading), count(docs.section_body)
-        section_match = _saturate({"heading": heading, "body": body}, m.section_fields, m)
+        to_article = _membership(docs.section_article, len(self.articles))
+        owner = np.repeat(np.arange(n_sections), np.diff(docs.passage_start))
+        passages = count("passages")
+        body = (_membership(owner, n_sections) @ passages).tocsr()
+        self.passage_match = _saturate({"body": passages}, {"body": 1.0}, m)
+        del passages
+        heading, title = count("heading"), count("title")
+        # What a heading (with its article's title) holds, to discount those words in passages.
+        self.heading_terms = (heading + title[docs.section_article]).tocsr()
         article_fields = {
-            "title": count(docs.title),
+            "title": title,
             "headings": (to_article @ heading).tocsr(),
-            "meta": count(docs.meta),
+            "meta": count("meta"),
             "body": (to_article @ body).tocsr(),
         }
+        # _saturate scales its inputs in place, so the article fields are summed first.
+        section_match = _saturate({"heading": heading, "body": body}, m.section_fields, m)
+        del heading, body
         article_match = _saturate(article_fields, m.article_fields, m)
+        del article_fields
         self.idf = _idf(_presence(article_match).sum(axis=0).A1, len(self.articles), m.idf)
         self.unknown_idf = float(_idf(np.zeros(1), len(self.articles), m.idf)[0])
         self.section_df = (to_article @ _presence(section_match)).tocsc()
         self.sections_per_article = to_article.sum(axis=1).A1
-        self.passage_match = _saturate({"body": count(docs.passages)}, {"body": 1.0}, m)
         self.article_match = article_match.tocsc()
         self.section_match = section_match.tocsc()
-
-    def _counts(self, docs: list[list[str]]) -> sparse.csr_matrix:
-        if not docs:
-            return sparse.csr_matrix((0, len(self.vocabulary)))
-        return self.counter.transform(docs).astype(np.float64).tocsr()
+        starts = self.passage_start[:-1]
+        has_passages = starts < self.passage_start[1:]
+        self.section_kinds = np.zeros(n_sections, dtype=np.int64)
+        if len(self.passage_kinds):
+            self.section_kinds[has_passages] = np.bitwise_or.reduceat(self.passage_kinds, starts[has_passages])
 
     # Questions ------------------------------------------------------------------------------
 
@@ -196,7 +208,8 @@ class Retriever:
             (known if fixed else unknown).append(fixed or words[i])
             i += 1
         terms = tuple(dict.fromkeys(t for t in map(self.normalizer.stem, known) if t in self.vocabulary))
-        return Query(question, tuple(known), tuple(unknown), terms, self.intents.detect(question))
+        intents = self.intents.detect(question)
+        return Query(question, tuple(known), tuple(unknown), terms, intents, self.intents.mask(intents))
 
     def _fix(self, word: str) -> str | None:
         if not self.method.repair:
@@ -206,87 +219,109 @@ class Retriever:
 
     def search(self, question: str, limit: int | None = None) -> SearchResult:
         """Rank sections for `question`; the result says whether the best one is an answer."""
+        m = self.method
         limit = limit or self.settings.candidates
         query = self.analyze(question)
         if not query.terms or not len(self.section_article):
             return SearchResult(question, (), query.coverage, False)
-        article, share = self._section_scores(query)
-        base = article * (1 - self.method.section_share + self.method.section_share * share)
-        ranked = _top(base, max(limit, self.method.pool, self.method.related_pool))
-        candidates = [self._candidate(int(n), float(article[n]), float(share[n]), query) for n in ranked[: max(limit, self.method.pool)]]
-        candidates.sort(key=lambda c: -c.score)
-        best = tuple(candidates[:limit])
+        ids = np.array([self.vocabulary[t] for t in query.terms], dtype=np.int64)
+        need = max(limit, m.pool, m.related_pool)
+        sections, article, share = self._section_scores(query, ids, need)
+        base = article * (1 - m.section_share + m.section_share * share)
+        order = _top(base, need)
+        ranked, ranked_base = sections[order], base[order]
+        pool = order[: max(limit, m.pool)]
+        if query.kinds:
+            # The kind of question only decides among sections that match its words.
+            n = sections[pool]
+            fit = self.intents.fit(query.kinds, self.heading_kinds[n], self.section_kinds[n])
+            share[pool] *= 1 - m.intent_weight + m.intent_weight * fit
+        scores = np.minimum(1.0, article[pool] * (1 - m.section_share + m.section_share * share[pool]))
+        best_first = np.argsort(-scores, kind="stable")[:limit]
+        best = tuple(self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids) for i in best_first)
         answered = (
             bool(best)
             and query.coverage >= self.settings.min_coverage
             and best[0].score >= self.settings.answer_threshold
-            and self.intents.satisfied(query.intents, best[0].text)
+            and self.intents.satisfied(query.kinds, best[0].kinds)
         )
-        return SearchResult(question, best, query.coverage, answered, self._related(best, ranked, base))
+        return SearchResult(question, best, query.coverage, answered, self._related(best, ranked, ranked_base))
 
-    def _section_scores(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
-        """Per section: its article's match, and its share of that match."""
-        ids = [self.vocabulary[t] for t in query.terms]
+    def _section_scores(self, query: Query, ids: np.ndarray, need: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sections that may rank among the best `need`, their article's match, and their share of it."""
         weight = self.idf[ids]
         # Words no article holds weigh in as words of document frequency 0, so a question about
         # something the blog never mentions scores low.
         total = weight.sum() + len(query.unknown) * self.unknown_idf
-        article = (self.article_match[:, ids] @ weight) / total
-        owner = self.section_article
-        local = self._local_weights(ids)[owner] * weight  # sections x terms
-        present = (self.section_df[:, ids].toarray() > 0)[owner]
+        article_scores = _weighted_columns(self.article_match, ids, weight) / total
+        articles = self._contenders(article_scores, need)
+        counts = self.section_start[articles + 1] - self.section_start[articles]
+        sections = _ranges(self.section_start[articles], self.section_start[articles + 1])
+        df = _columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
+        row = np.repeat(np.arange(len(articles)), counts)
+        local = self._local_weights(df, self.sections_per_article[articles])[row] * weight
+        present = (df > 0)[row]
         reach = (local * present).sum(axis=1)
-        hits = (local * self.section_match[:, ids].toarray()).sum(axis=1)
-        share = np.divide(hits, reach, out=np.zeros(len(owner)), where=reach > 0)
-        return article[owner], share
+        matched = _columns(self.section_match, ids, _positions(sections, len(self.section_article)), len(sections))
+        hits = (local * matched).sum(axis=1)
+        share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
+        return sections, article_scores[self.section_article[sections]], share
 
-    def _local_weights(self, ids: list[int]) -> np.ndarray:
+    def _contenders(self, scores: np.ndarray, need: int) -> np.ndarray:
+        """Articles whose sections may reach the best `need` (sorted by index).
+
+        A section scores between (1 - section_share) and 1 times its article's score, so once
+        the best articles hold `need` sections, an article scoring below that floor cannot win.
+        """
+        matched = np.flatnonzero(scores > 0)
+        if not len(matched):
+            return matched
+        order = matched[np.argsort(-scores[matched], kind="stable")]
+        enough = np.searchsorted(np.cumsum(self.sections_per_article[order]), need)
+        floor = (1 - self.method.section_share) * scores[order[min(enough, len(order) - 1)]]
+        return np.sort(order[scores[order] >= floor])
+
+    def _local_weights(self, df: np.ndarray, sections: np.ndarray) -> np.ndarray:
         """Within-article IDF: a term found in every section of an article tells them apart poorly."""
         if not self.method.local_idf:
-            return np.ones((len(self.articles), len(ids)))
-        df = self.section_df[:, ids].toarray()
-        n = self.sections_per_article[:, None]
+            return np.ones_like(df, dtype=float)
+        n = sections[:, None]
         return np.log((n + 1) / (df + 0.5)) / np.log((n + 1) / 0.5)
 
-    def _candidate(self, n: int, article_score: float, share: float, query: Query) -> Candidate:
-        """The section's best passages, and its score adjusted for the kind of question."""
+    def _candidate(self, n: int, score: float, query: Query, ids: np.ndarray) -> Candidate:
+        """A ranked section with its best passages."""
         m = self.method
         a, s = int(self.section_article[n]), int(self.section_index[n])
         article = self.articles[a]
-        section = article.sections[s]
-        evidence = np.array([self.intents.evidence(query.intents, passage_text(p)) for p in section.passages], dtype=float)
-        ids = [self.vocabulary[t] for t in query.terms]
-        start, end = self.passage_start[n], self.passage_start[n + 1]
-        matches = self.passage_match[start:end][:, ids].toarray() if end > start else np.zeros((0, len(ids)))
+        start, end = int(self.passage_start[n]), int(self.passage_start[n + 1])
+        kinds = self.passage_kinds[start:end]
+        evidence = ((kinds & query.kinds) != 0).astype(float)
+        position = _positions(ids, len(self.vocabulary))
+        matches = _rows(self.passage_match, np.arange(start, end), position, len(ids))
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.
-        focus = [m.heading_discount if m.passage_focus and t in self.heading_terms[n] else 1.0 for t in query.terms]
-        weights = self.idf[ids] * np.asarray(focus)
-        order = 1.0 / (1.0 + m.position_prior * np.arange(len(matches)))
+        held = _rows(self.heading_terms, np.array([n]), position, len(ids))[0] > 0
+        weights = self.idf[ids] * np.where(held & m.passage_focus, m.heading_discount, 1.0)
         hits = matches @ weights
         # A passage that looks like an answer to the kind of question (a definition, a list of
         # steps) gains a share of the best passage's match.
         top = hits.max() if len(hits) and hits.max() > 0 else 1.0
-        ranking = (hits + m.passage_evidence * top * evidence) * order
+        ranking = (hits + m.passage_evidence * top * evidence) / (1.0 + m.position_prior * np.arange(len(hits)))
         best = int(np.argmax(ranking)) if len(ranking) else 0
         chosen = _cover(matches, self.idf[ids], best, m.max_passages)
-        if query.intents:
-            # The kind of question only decides among sections that match its words.
-            fit = self.intents.fit(query.intents, self.heading_phrases[n], [passage_text(p) for p in section.passages])
-            share *= 1 - m.intent_weight + m.intent_weight * fit
-        score = article_score * (1 - m.section_share + m.section_share * share)
-        return Candidate(article, section, chosen, min(1.0, score))
+        found = int(np.bitwise_or.reduce(kinds[list(chosen)])) if end > start else 0
+        return Candidate(article, article.sections[s], chosen, score, found)
 
     def _related(self, best: tuple[Candidate, ...], ranked: np.ndarray, scores: np.ndarray) -> tuple[Article, ...]:
-        """Other articles that match well, best first, excluding the answer's article."""
+        """Other articles that match well, best first, excluding the answer's article (scores follow `ranked`)."""
         if not best:
             return ()
         top = best[0].article.id
         floor = best[0].score * self.method.related_floor
         found: dict[str, Article] = {}
-        for n in ranked:
+        for n, score in zip(ranked, scores):
             article = self.articles[int(self.section_article[n])]
-            if article.id != top and scores[n] >= floor:
+            if article.id != top and score >= floor:
                 found.setdefault(article.id, article)
         return tuple(found.values())[: self.settings.related_articles]
 
@@ -308,6 +343,57 @@ def _cover(matches: np.ndarray, weights: np.ndarray, best: int, limit: int) -> t
     return tuple(sorted(chosen))
 
 
+def _rows(matrix: sparse.csr_matrix, rows: np.ndarray, position: np.ndarray, width: int) -> np.ndarray:
+    """Dense matrix[rows] restricted to the question's terms; `position` maps a term id to its column or -1."""
+    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+    elements = _ranges(starts, ends)
+    columns = position[matrix.indices[elements]]
+    found = columns >= 0
+    out = np.zeros((len(rows), width), dtype=np.float32)
+    row = np.repeat(np.arange(len(rows)), ends - starts)
+    out[row[found], columns[found]] = matrix.data[elements[found]]
+    return out
+
+
+def _columns(matrix: sparse.csc_matrix, ids: np.ndarray, position: np.ndarray, height: int) -> np.ndarray:
+    """Dense matrix[:, ids] restricted to some rows; `position` maps a row to its place or -1.
+
+    Reading the CSC arrays directly costs what the question's terms hold, not the matrix size.
+    """
+    out = np.zeros((height, len(ids)), dtype=np.float32)
+    for j, term in enumerate(ids):
+        lo, hi = matrix.indptr[term], matrix.indptr[term + 1]
+        places = position[matrix.indices[lo:hi]]
+        found = places >= 0
+        out[places[found], j] = matrix.data[lo:hi][found]
+    return out
+
+
+def _weighted_columns(matrix: sparse.csc_matrix, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """matrix[:, ids] @ weights, reading only the nonzeros of those columns."""
+    out = np.zeros(matrix.shape[0])
+    for term, weight in zip(ids, weights):
+        lo, hi = matrix.indptr[term], matrix.indptr[term + 1]
+        out[matrix.indices[lo:hi]] += matrix.data[lo:hi] * weight
+    return out
+
+
+def _positions(items: np.ndarray, size: int) -> np.ndarray:
+    """An array mapping each of `items` (values below `size`) to its index, everything else to -1."""
+    position = np.full(size, -1, dtype=np.int64)
+    position[items] = np.arange(len(items))
+    return position
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(start, end) for each pair, without a Python loop."""
+    lengths = ends - starts
+    if not len(lengths) or not lengths.sum():
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return offsets + np.arange(lengths.sum())
+
+
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the `k` highest positive scores, best first."""
     k = min(k, len(scores))
@@ -317,10 +403,11 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 class _Documents:
-    """The term lists of every field, in index order, and the words seen."""
+    """Count matrices of every field, in index order, and the words seen, made in one pass."""
 
     def __init__(self, articles: tuple[Article, ...], normalizer: Normalizer, intents: Intents, title_headings: bool) -> None:
         self.known: Counter[str] = Counter()
+        self.counts = _Counts()
         stem = normalizer.stem
 
         def terms(text: str) -> list[str]:
@@ -328,39 +415,89 @@ class _Documents:
             self.known.update(words)
             return [stem(w) for w in words]
 
-        self.title = [terms(a.title) for a in articles]
-        self.meta = [terms(" ".join((*a.tags, a.description))) for a in articles]
-        self.heading: list[list[str]] = []
-        self.heading_phrases: list[str] = []
-        self.heading_and_title: list[list[str]] = []
-        self.section_body: list[list[str]] = []
-        self.passages: list[list[str]] = []
+        add = self.counts.add
+        self.heading_kinds: list[int] = []
+        self.passage_kinds: list[int] = []
         self.section_article: list[int] = []
         self.section_index: list[int] = []
         self.passage_start: list[int] = [0]
+        passages = 0
         for a, article in enumerate(articles):
+            add("title", terms(article.title))
+            add("meta", terms(" ".join((*article.tags, article.description))))
             for s, section in enumerate(article.sections):
                 heading_text = " ".join((*section.parents, section.heading))
                 heading = terms(heading_text)
-                self.heading_and_title.append(heading + self.title[a])
                 if not title_headings and fold(section.heading) == fold(article.title):
                     # A heading restating the title (or naming the intro) says nothing the
                     # article match has not counted already.
                     heading = []
-                self.heading.append(heading)
-                self.heading_phrases.append(intents.phrase(heading_text))
-                body: list[str] = []
+                add("heading", heading)
+                self.heading_kinds.append(intents.heading_mask(intents.phrase(heading_text)))
                 for passage in section.passages:
-                    passage_terms = terms(passage_text(passage))
-                    self.passages.append(passage_terms)
-                    body.extend(passage_terms)
-                self.section_body.append(body)
+                    text = passage_text(passage)
+                    self.passage_kinds.append(intents.evidence_mask(text))
+                    add("passages", terms(text))
+                    passages += 1
                 self.section_article.append(a)
                 self.section_index.append(s)
-                self.passage_start.append(len(self.passages))
+                self.passage_start.append(passages)
 
-    def all_terms(self) -> list[list[str]]:
-        return self.title + self.meta + self.heading + self.section_body
+
+class _Counts:
+    """Count matrices made by scikit-learn's CountVectorizer, chunk by chunk.
+
+    The vocabulary grows as chunks arrive, so term lists never pile up for the whole blog:
+    CountVectorizer's memory grows with the tokens it counts at once.
+    """
+
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self._pending: dict[str, list[list[str]]] = {}
+        self._chunks: dict[str, list[sparse.csr_matrix]] = {}
+
+    def add(self, field: str, terms: list[str]) -> None:
+        pending = self._pending.setdefault(field, [])
+        pending.append(terms)
+        if len(pending) >= _CHUNK:
+            self._flush(field)
+
+    def _flush(self, field: str) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer  # only needed to build
+
+        docs = self._pending.pop(field, [])
+        if not docs:
+            return
+        for terms in docs:
+            for t in terms:
+                self.vocabulary.setdefault(t, len(self.vocabulary))
+        vocabulary = self.vocabulary or {"_": 0}
+        counter = CountVectorizer(analyzer=_identity, vocabulary=vocabulary, dtype=np.float32)
+        self._chunks.setdefault(field, []).append(counter.transform(docs))
+
+    def matrix(self, field: str) -> sparse.csr_matrix:
+        """The field's counts (documents x terms), over the final vocabulary."""
+        self._flush(field)
+        width = max(len(self.vocabulary), 1)
+        chunks = [_widen(c, width) for c in self._chunks.pop(field, [])]
+        return sparse.vstack(chunks, format="csr") if chunks else sparse.csr_matrix((0, width), dtype=np.float32)
+
+    def finish(self) -> None:
+        """Count what is still pending, so the vocabulary is final."""
+        for field in list(self._pending):
+            self._flush(field)
+
+
+def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
+    """The same counts over a vocabulary that grew since they were made."""
+    return sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
+
+
+def _membership(owner: Sequence[int] | np.ndarray, groups: int) -> sparse.csr_matrix:
+    """A (groups x items) 0/1 matrix that sums items into their groups."""
+    owner = np.asarray(owner, dtype=np.int64)
+    ones = np.ones(len(owner), dtype=np.float32)
+    return sparse.csr_matrix((ones, (owner, np.arange(len(owner)))), shape=(groups, len(owner)))
 
 
 def _presence(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -378,15 +515,20 @@ def _idf(df: np.ndarray, n: int, kind: str) -> np.ndarray:
 
 
 def _saturate(fields: dict[str, sparse.csr_matrix], weights: Mapping[str, float], m: Method) -> sparse.csr_matrix:
-    """BM25F: length-normalized, field-weighted term frequency, saturated into [0, 1)."""
+    """BM25F: length-normalized, field-weighted term frequency, saturated into [0, 1).
+
+    The count matrices are scaled in place (they are not used afterwards), which keeps the
+    peak memory of indexing a large blog down.
+    """
     total: sparse.csr_matrix | None = None
     for name, counts in fields.items():
         lengths = counts.sum(axis=1).A1
         mean = lengths.mean() if len(lengths) and lengths.mean() > 0 else 1.0
         norm = 1 - m.length_norm + m.length_norm * lengths / mean
-        scaled = sparse.diags(weights[name] / np.maximum(norm, 1e-9)) @ counts
-        total = scaled if total is None else total + scaled
+        factors = (weights[name] / np.maximum(norm, 1e-9)).astype(np.float32)
+        counts.data *= np.repeat(factors, np.diff(counts.indptr))
+        total = counts if total is None else total + counts
     assert total is not None
     total = total.tocsr()
-    total.data = total.data / (total.data + m.saturation)
+    total.data /= total.data + np.float32(m.saturation)
     return total

@@ -8,7 +8,7 @@ from typing import Literal
 BlockKind = Literal["paragraph", "item", "quote", "heading"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A run of text with its emphasis; `href` makes it a link."""
 
@@ -19,7 +19,7 @@ class Span:
     href: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A paragraph, list item, quote line or heading made of spans."""
 

@@ -12,7 +12,7 @@ from markdown_it.token import Token
 from bot.richtext import Block, BlockKind, Passage, Span, strip_spans
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """A heading and the passages under it; `parents` are the enclosing headings."""
 

@@ -43,6 +43,8 @@ class KnowledgeSettings:
     languages: tuple[str, ...] = ()
     extensions: tuple[str, ...] = (".md", ".markdown")
     max_file_kb: int = 1024
+    # Seconds between looks for added, edited or removed articles while the bot runs (0: never).
+    reload_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,10 @@ class TelegramSettings:
     flood_seconds: float = 20.0
     # Attempts for a reply that fails on a network error before giving up.
     send_attempts: int = 3
+    # Keep within Telegram's sending limits (off only against a local emulator).
+    rate_limit: bool = True
+    # Updates handled at the same time (replies to different users overlap their network waits).
+    concurrent_updates: int = 8
 
 
 @dataclass(frozen=True)
@@ -274,8 +280,10 @@ def _check(settings: Settings) -> None:
         raise ConfigError("config: 'telegram.webhook_url' must start with https:// (Telegram requires it)")
     if not 0 < t.port < 65536:
         raise ConfigError(f"config: 'telegram.port' must be a TCP port, got {t.port}")
-    if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_attempts < 1:
-        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds' and 'send_attempts' must be positive")
+    if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_attempts < 1 or t.concurrent_updates < 1:
+        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', 'send_attempts' and 'concurrent_updates' must be positive")
+    if settings.knowledge.reload_seconds < 0:
+        raise ConfigError("config: 'knowledge.reload_seconds' must not be negative")
     if settings.knowledge.max_file_kb < 1:
         raise ConfigError("config: 'knowledge.max_file_kb' must be at least 1")
     if not settings.site.base_url.startswith(("http://", "https://")):

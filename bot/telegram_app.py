@@ -42,6 +42,7 @@ from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
 from bot.replies import Reply
 from bot.settings import Settings
+from bot.source import ArticleFolder, Reloader
 from bot.telegram_html import render
 
 log = logging.getLogger(__name__)
@@ -103,21 +104,32 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     on_feedback: Callable[[Feedback], None] | None = None,
+    folder: ArticleFolder | None = None,
 ) -> Application:
-    """The bot's Application with every handler; `request` replaces the HTTP layer (tests)."""
+    """The bot's Application with every handler; `request` replaces the HTTP layer (tests).
+
+    With `folder`, the articles are re-indexed in the background when they change.
+    """
     token = check_token(settings.token)
     builder = (
         Application.builder()
         .token(token)
         .base_url(settings.telegram.base_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(settings.telegram.concurrent_updates)
         .post_init(_post_init)
     )
+    if settings.telegram.rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
+    if folder is not None and settings.knowledge.reload_seconds > 0:
+        builder = builder.post_shutdown(_stop_reloading)
     app = builder.build()
     app.bot_data["settings"] = settings
-    app.bot_data["dialog"] = Dialog(settings, knowledge, on_feedback=on_feedback or _log_feedback)
+    dialog = Dialog(settings, knowledge, on_feedback=on_feedback or _log_feedback)
+    app.bot_data["dialog"] = dialog
+    if folder is not None and settings.knowledge.reload_seconds > 0:
+        app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
     app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
     _add_handlers(app)
     return app
@@ -152,6 +164,15 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands(commands)
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", exc)
+    reloader = app.bot_data.get("reloader")
+    if reloader is not None:
+        app.bot_data["reload_task"] = asyncio.create_task(reloader.run())
+
+
+async def _stop_reloading(app: Application) -> None:
+    task = app.bot_data.pop("reload_task", None)
+    if task is not None:
+        task.cancel()
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -344,9 +365,10 @@ def run(settings: Settings, webhook: bool = False) -> None:
     """Load the articles and serve Telegram until interrupted (long polling or webhook)."""
     token = check_token(settings.token)
     protect_logs(token)
-    knowledge = KnowledgeBase.load(settings)
-    log.info("loaded %d articles from %s", len(knowledge.articles), settings.knowledge.folder)
-    app = build_application(settings, knowledge)
+    folder = ArticleFolder(settings)
+    knowledge = folder.load()
+    log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
+    app = build_application(settings, knowledge, folder=folder)
     t = settings.telegram
     if webhook or t.webhook:
         if not t.webhook_url:

@@ -6,17 +6,20 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS, EVAL, PROJECT, WriteCorpus, article, needs_shared
 
+_DATA = tempfile.mkdtemp(prefix="bot-cli-data-")
 CONTRACT_KEYS = ["question", "answered", "article", "title", "section", "url", "text", "score", "candidates"]
 
 
 def bot(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "BOT_CONFIG")}
+    environment["BOT_DATA_DIR"] = _DATA  # index caches go to a scratch folder, not the project's data/
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,

@@ -75,16 +75,20 @@ class TestIntents:
         assert intents.detect(question) == kinds
 
     def test_fit_rewards_headings_then_evidence(self, intents: Intents) -> None:
-        heading = intents.phrase("Apa Itu Docker?")
-        assert intents.fit(("definition",), heading, []) == 1.0
-        assert intents.fit(("definition",), intents.phrase("Sejarah"), ["Docker adalah platform container."]) == 0.5
-        assert intents.fit(("definition", "steps"), heading, []) == 0.5
-        assert intents.fit((), heading, []) == 1.0
+        definition, steps = intents.mask(["definition"]), intents.mask(["steps"])
+        heading = intents.heading_mask(intents.phrase("Apa Itu Docker?"))
+        evidence = intents.evidence_mask("Docker adalah platform container.")
+        assert heading & definition and evidence == definition
+        assert intents.fit(definition, heading, 0) == 1.0
+        assert intents.fit(definition, 0, evidence) == 0.5
+        assert intents.fit(definition | steps, heading, 0) == 0.5
+        assert intents.fit(0, heading, 0) == 1.0
 
     def test_required_evidence(self, intents: Intents) -> None:
-        assert not intents.satisfied(("price",), "Pelatihan ini penuh praktik dan bersertifikat.")
-        assert intents.satisfied(("price",), "Biayanya Rp 1.500.000 sudah termasuk sertifikat.")
-        assert intents.satisfied(("definition",), "Apa saja.")
+        price = intents.mask(["price"])
+        assert not intents.satisfied(price, intents.evidence_mask("Pelatihan ini penuh praktik dan bersertifikat."))
+        assert intents.satisfied(price, intents.evidence_mask("Biayanya Rp 1.500.000 sudah termasuk sertifikat."))
+        assert intents.satisfied(intents.mask(["definition"]), 0)
 
 
 def test_a_price_question_is_declined_when_no_article_names_a_price(settings: Settings, write_corpus: WriteCorpus) -> None:

@@ -266,3 +266,24 @@ def test_the_token_never_reaches_the_logs(app, caplog: pytest.LogCaptureFixture)
     with caplog.at_level(logging.DEBUG):
         process(app, message("/start"), message("apa itu backend developer?"))
     assert TOKEN not in caplog.text
+
+
+def test_the_bot_reloads_changed_articles_in_the_background(tg_settings: Settings, write_corpus: WriteCorpus) -> None:
+    from bot.source import ArticleFolder
+
+    folder_path = write_corpus({"a.md": article("Docker", "#### Container\n\nContainer berbagi kernel.\n")})
+    folder = ArticleFolder(tg_settings, folder_path)
+    app = build_application(tg_settings, folder.load(), request=Recorder(), folder=folder)
+    (folder_path / "b.md").write_text(article("Kubernetes", "#### Pod\n\nPod adalah unit terkecil di Kubernetes.\n"), encoding="utf-8")
+
+    async def scenario() -> str:
+        async with app:
+            await app.post_init(app)
+            task = app.bot_data["reload_task"]
+            assert await app.bot_data["reloader"].check()  # what the task does every reload_seconds
+            await app.post_shutdown(app)
+            await asyncio.gather(task, return_exceptions=True)
+            assert task.cancelled()
+            return app.bot_data["dialog"].ask("apa itu pod kubernetes").kind
+
+    assert asyncio.run(scenario()) == "answer"

@@ -20,6 +20,7 @@ const TelegramServer = require('telegram-test-api');
 const port = Number(process.argv[2] || process.env.EMULATOR_PORT || 9000);
 const BOT = { id: 666, is_bot: true, first_name: 'Test First name', username: 'TestNameBot' };
 const emulator = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
+emulator.setMaxListeners(0);
 const NATIVE = new Set(['sendMessage', 'editMessageText', 'editMessageReplyMarkup', 'deleteMessage',
   'answerCallbackQuery', 'getMe', 'getUpdates', 'deleteWebhook', 'setWebhook']);
 const FAKED = { getMyCommands: [], getWebhookInfo: { url: '', has_custom_certificate: false, pending_update_count: 0 } };
@@ -84,15 +85,25 @@ function edited(params) {
   };
 }
 
+function userUpdate() {
+  // Resolves when the next user message, command or button press arrives.
+  return new Promise((resolve) => {
+    const events = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
+    const done = () => { events.forEach((e) => emulator.off(e, done)); resolve(); };
+    events.forEach((e) => emulator.on(e, done));
+  });
+}
+
 async function longPoll(token, timeout) {
   const deadline = Date.now() + Math.min(Number(timeout) || 0, 50) * 1000;
   for (;;) {
     const updates = emulator.storage.userMessages.filter((u) => u.botToken === token && !u.isRead);
-    if (updates.length || Date.now() >= deadline) {
+    const left = deadline - Date.now();
+    if (updates.length || left <= 0) {
       updates.forEach((u) => { u.isRead = true; });
       return updates.map(formatUpdate);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.race([userUpdate(), new Promise((resolve) => setTimeout(resolve, Math.min(left, 1000)))]);
   }
 }
 

@@ -1,0 +1,261 @@
+"""The articles folder, tracked file by file: a cached index at start-up and rebuilds on change.
+
+At start-up the folder's fingerprint (every file's content digest, the settings that shape the
+index, the code version) names an on-disk index in the data folder: a restart with unchanged
+content loads it instead of parsing and indexing again. A corrupt or incompatible file is
+ignored with a warning and rebuilt. `refresh` notices added, edited and removed files by their
+size and modification time, re-reads only those, and builds a new knowledge base; an edit that
+no longer parses keeps the last good version of that article.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+from bot.articles import Article, FileResult, LoadWarning, collect, markdown_files, read_file
+from bot.errors import KnowledgeError
+from bot.knowledge import KnowledgeBase
+from bot.retrieval import Method
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1  # bump when what is stored changes shape
+
+
+@dataclass(frozen=True)
+class _Tracked:
+    """A file as last read: how it looked on disk, its content digest, and what it gave."""
+
+    signature: tuple[int, int]  # (size, modification time in ns)
+    digest: str
+    result: FileResult
+
+
+class ArticleFolder:
+    """A knowledge folder that can be loaded (through the index cache) and refreshed."""
+
+    def __init__(self, settings: Settings, folder: Path | None = None, method: Method | None = None) -> None:
+        self.settings = settings
+        self.folder = (folder or settings.knowledge.folder).resolve()
+        self.method = method
+        self._files: dict[Path, _Tracked] = {}
+        self._problems: tuple[LoadWarning, ...] = ()
+        key = hashlib.blake2b(str(self.folder).encode(), digest_size=8).hexdigest()
+        self.cache_path = settings.data_dir / "index" / f"{key}.pickle"
+
+    def load(self) -> KnowledgeBase:
+        """The knowledge base, from the index cache when the folder has not changed."""
+        if not self.folder.is_dir():
+            raise KnowledgeError(f"articles folder not found: {self.folder}")
+        digests = self._digests()
+        fingerprint = self._fingerprint(digests)
+        cached = self._read_cache(fingerprint)
+        if cached is not None:
+            kb, files = cached
+            self._files = {path: replace(t, signature=digests[path][0]) for path, t in files.items() if path in digests}
+            log.info("index loaded from cache %s", self.cache_path)
+            return kb
+        self._files = {path: _Tracked(signature, digest, self._read(path)) for path, (signature, digest) in digests.items()}
+        kb = self._build()
+        self._write_cache(fingerprint, kb)
+        return kb
+
+    def refresh(self) -> KnowledgeBase | None:
+        """A new knowledge base if files were added, edited or removed since the last look, else None."""
+        if not self.folder.is_dir():
+            log.warning("articles folder %s is gone; keeping the articles already loaded", self.folder)
+            return None
+        problems: list[LoadWarning] = []
+        paths = markdown_files(self.folder, self.settings.knowledge.extensions, problems)
+        signatures = {p: s for p in paths if (s := _signature(p)) is not None}
+        changed = [p for p, s in signatures.items() if p not in self._files or self._files[p].signature != s]
+        removed = [p for p in self._files if p not in signatures]
+        if not changed and not removed:
+            return None
+        for path in removed:
+            del self._files[path]
+            log.info("article removed: %s", path)
+        for path in changed:
+            self._reread(path, signatures[path])
+        self._problems = tuple(problems)
+        kb = self._build()
+        self._write_cache(self._fingerprint({p: (t.signature, t.digest) for p, t in self._files.items()}), kb)
+        return kb
+
+    def _reread(self, path: Path, signature: tuple[int, int]) -> None:
+        digest = _digest(path)
+        previous = self._files.get(path)
+        if previous is not None and previous.digest == digest:
+            self._files[path] = replace(previous, signature=signature)
+            return
+        result = self._read(path)
+        if result.article is None and previous is not None and previous.result.article is not None and not result.excluded:
+            # A broken edit: keep serving the last good version until the file is fixed.
+            log.warning("article %s could not be read (%s); keeping its last good version", path, result.warning)
+            self._files[path] = _Tracked(signature, digest, replace(previous.result, warning=None))
+            return
+        log.info("article %s: %s", "added" if previous is None else "changed", path)
+        self._files[path] = _Tracked(signature, digest, result)
+
+    def _read(self, path: Path) -> FileResult:
+        knowledge, site = self.settings.knowledge, self.settings.site
+        return read_file(path, self.folder, knowledge, site)
+
+    def _build(self) -> KnowledgeBase:
+        ordered = [self._files[p].result for p in sorted(self._files, key=lambda p: p.relative_to(self.folder).parts)]
+        loaded = collect(ordered, self._problems)
+        for warning in loaded.warnings:
+            log.warning("skipped or degraded article %s", warning)
+        if not loaded.articles:
+            raise KnowledgeError(f"no articles could be loaded from {self.folder}")
+        return KnowledgeBase(self.settings, loaded, self.method)
+
+    def _digests(self) -> dict[Path, tuple[tuple[int, int], str]]:
+        problems: list[LoadWarning] = []
+        paths = markdown_files(self.folder, self.settings.knowledge.extensions, problems)
+        self._problems = tuple(problems)
+        out = {}
+        for path in paths:
+            signature = _signature(path)
+            if signature is not None:
+                out[path] = (signature, _digest(path))
+        return out
+
+    def _fingerprint(self, digests: dict[Path, tuple[tuple[int, int], str]]) -> str:
+        s = self.settings
+        h = hashlib.blake2b(digest_size=16)
+        shaping = (CACHE_FORMAT, __version__, _code_digest(), repr(s.knowledge), repr(s.site), repr(s.language), repr(self.method))
+        h.update(repr(shaping).encode())
+        for path in sorted(digests):
+            h.update(str(path.relative_to(self.folder)).encode() + b"\0" + digests[path][1].encode())
+        return h.hexdigest()
+
+    def _read_cache(self, fingerprint: str) -> tuple[KnowledgeBase, dict[Path, _Tracked]] | None:
+        try:
+            with self.cache_path.open("rb") as f:
+                header = pickle.load(f)
+                if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
+                    log.warning("index cache %s has another format; rebuilding it", self.cache_path)
+                    return None
+                if header.get("fingerprint") != fingerprint:
+                    log.info("articles or settings changed since the index was cached; rebuilding it")
+                    return None
+                articles = pickle.load(f)
+                stored = _ArticleUnpickler(f, articles).load()
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - any damage means: rebuild
+            log.warning("index cache %s is unreadable (%s); rebuilding it", self.cache_path, exc.__class__.__name__)
+            return None
+        return KnowledgeBase.restore(stored["knowledge"], self.settings), stored["files"]
+
+    def _write_cache(self, fingerprint: str, kb: KnowledgeBase) -> None:
+        """Header, then the articles, then the rest with articles stored as references.
+
+        Pickle remembers every object it writes to share repeated ones; for the many small
+        objects of the articles that memory costs more than the articles themselves, so they
+        are written once without it and referred to by number elsewhere.
+        """
+        articles = list({id(a): a for a in (*kb.articles, *(t.result.article for t in self._files.values() if t.result.article))}.values())
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.cache_path.parent, delete=False, suffix=".tmp") as f:
+                pickle.dump({"format": CACHE_FORMAT, "fingerprint": fingerprint}, f)
+                plain = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+                plain.fast = True  # no memo: articles share nothing worth remembering
+                plain.dump(articles)
+                _ArticlePickler(f, articles).dump({"knowledge": kb.state(), "files": self._files})
+            os.replace(f.name, self.cache_path)
+        except OSError as exc:
+            log.warning("could not write the index cache %s: %s", self.cache_path, exc)
+
+
+class _ArticlePickler(pickle.Pickler):
+    """Writes articles as their number in a list stored beside."""
+
+    def __init__(self, file: Any, articles: list[Article]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._numbers = {id(a): i for i, a in enumerate(articles)}
+
+    def persistent_id(self, obj: Any) -> int | None:
+        return self._numbers.get(id(obj)) if type(obj) is Article else None
+
+
+class _ArticleUnpickler(pickle.Unpickler):
+    """Reads articles back from their numbers."""
+
+    def __init__(self, file: Any, articles: list[Article]) -> None:
+        super().__init__(file)
+        self._articles = articles
+
+    def persistent_load(self, pid: Any) -> Article:
+        return self._articles[pid]
+
+
+def _code_digest() -> str:
+    """A digest of the code that shapes the index, so a changed build never reads an old cache."""
+    h = hashlib.blake2b(digest_size=8)
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(module.read_bytes())
+    return h.hexdigest()
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+class Reloader:
+    """Looks for changed articles every few seconds and hands over each new knowledge base.
+
+    The rebuild runs in a worker thread, so the bot keeps answering from the current
+    knowledge base meanwhile; the swap itself is one assignment in `on_reload`.
+    """
+
+    def __init__(self, folder: ArticleFolder, on_reload: Callable[[KnowledgeBase], None], seconds: float) -> None:
+        self.folder = folder
+        self.on_reload = on_reload
+        self.seconds = seconds
+
+    async def run(self) -> None:
+        """Check forever (until cancelled)."""
+        while True:
+            await asyncio.sleep(self.seconds)
+            await self.check()
+
+    async def check(self) -> bool:
+        """Rebuild if anything changed; True when a new knowledge base was handed over."""
+        try:
+            kb = await asyncio.to_thread(self.folder.refresh)
+        except KnowledgeError as exc:
+            log.error("reload failed, still answering from the previous articles: %s", exc)
+            return False
+        except Exception:  # noqa: BLE001 - a reload must never take the bot down
+            log.exception("reload failed, still answering from the previous articles")
+            return False
+        if kb is None:
+            return False
+        self.on_reload(kb)
+        log.info("reloaded: %d articles", len(kb.articles))
+        return True

@@ -1,0 +1,195 @@
+"""The index cache (hit, miss, corrupt) and live reload (add, edit, delete, broken edit)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import pickle
+import threading
+from pathlib import Path
+
+import pytest
+
+import bot.source
+from bot.dialog import Dialog
+from bot.knowledge import KnowledgeBase
+from bot.settings import Settings
+from bot.source import ArticleFolder, Reloader
+from conftest import CAREERS, WriteCorpus, article
+
+
+@pytest.fixture
+def folder(write_corpus: WriteCorpus) -> Path:
+    return write_corpus(CAREERS)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every file parsed, in order."""
+    seen: list[Path] = []
+    real = bot.source.read_file
+
+    def counting(path: Path, *args: object) -> object:
+        seen.append(path)
+        return real(path, *args)
+
+    monkeypatch.setattr(bot.source, "read_file", counting)
+    return seen
+
+
+def touch(path: Path, text: str) -> None:
+    """Write a file and move its modification time forward (file systems can be coarse)."""
+    path.write_text(text, encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+class TestCache:
+    def test_a_restart_with_unchanged_articles_loads_the_cache(self, settings: Settings, folder: Path, reads: list[Path], caplog: pytest.LogCaptureFixture) -> None:
+        first = ArticleFolder(settings, folder).load()
+        assert len(reads) == 3
+        assert ArticleFolder(settings, folder).cache_path.is_file()
+        with caplog.at_level(logging.INFO):
+            second = ArticleFolder(settings, folder).load()
+        assert len(reads) == 3  # nothing parsed again
+        assert "index loaded from cache" in caplog.text
+        assert [a.id for a in second.articles] == [a.id for a in first.articles]
+        assert second.record(second.search("gaji network engineer")) == first.record(first.search("gaji network engineer"))
+
+    def test_any_change_to_the_articles_rebuilds(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
+        ArticleFolder(settings, folder).load()
+        touch(folder / "2025-01-03-frontend.md", article("Panduan Frontend Developer", "#### Svelte\n\nSvelte itu framework kompilasi.\n"))
+        kb = ArticleFolder(settings, folder).load()
+        assert len(reads) == 6
+        assert kb.search("svelte").best is not None
+
+    def test_a_settings_change_that_shapes_the_index_rebuilds(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
+        ArticleFolder(settings, folder).load()
+        language = dataclasses.replace(settings.language, stopwords=settings.language.stopwords + ("gaji",))
+        ArticleFolder(dataclasses.replace(settings, language=language), folder).load()
+        assert len(reads) == 6
+
+    def test_answer_thresholds_apply_without_a_rebuild(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
+        ArticleFolder(settings, folder).load()
+        strict = dataclasses.replace(settings, retrieval=dataclasses.replace(settings.retrieval, answer_threshold=0.99))
+        kb = ArticleFolder(strict, folder).load()
+        assert len(reads) == 3
+        assert not kb.search("gaji network engineer").answered
+
+    @pytest.mark.parametrize(
+        "content",
+        [
+            pytest.param(b"not a pickle at all", id="garbage"),
+            pytest.param(b"", id="empty"),
+            pytest.param(pickle.dumps({"format": -1, "fingerprint": "x"}), id="other-format"),
+            pytest.param(pickle.dumps(["a", "list"]), id="wrong-shape"),
+        ],
+    )
+    def test_a_corrupt_or_incompatible_cache_is_ignored_with_a_warning_and_rebuilt(
+        self, settings: Settings, folder: Path, reads: list[Path], caplog: pytest.LogCaptureFixture, content: bytes
+    ) -> None:
+        source = ArticleFolder(settings, folder)
+        source.load()
+        source.cache_path.write_bytes(content)
+        with caplog.at_level(logging.WARNING):
+            kb = ArticleFolder(settings, folder).load()
+        assert len(reads) == 6
+        assert f"index cache {source.cache_path}" in caplog.text and "rebuilding it" in caplog.text
+        assert kb.search("gaji network engineer").answered
+        with caplog.at_level(logging.INFO):
+            ArticleFolder(settings, folder).load()
+        assert "index loaded from cache" in caplog.text  # the cache was written anew
+
+    def test_an_unwritable_data_folder_only_warns(self, settings: Settings, folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("x")
+        with caplog.at_level(logging.WARNING):
+            kb = ArticleFolder(dataclasses.replace(settings, data_dir=blocker), folder).load()
+        assert kb.articles and "could not write the index cache" in caplog.text
+
+
+class TestReload:
+    def test_nothing_changed(self, settings: Settings, folder: Path) -> None:
+        source = ArticleFolder(settings, folder)
+        source.load()
+        assert source.refresh() is None
+
+    def test_an_added_article_is_indexed(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
+        source = ArticleFolder(settings, folder)
+        source.load()
+        touch(folder / "2025-02-01-qa.md", article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak sebelum rilis.\n"))
+        kb = source.refresh()
+        assert kb is not None and reads[-1].name == "2025-02-01-qa.md" and len(reads) == 4
+        best = kb.search("apa itu qa engineer").best
+        assert best is not None and best.article.id == "2025-02-01-qa"
+
+    def test_an_edited_article_is_reindexed(self, settings: Settings, folder: Path) -> None:
+        source = ArticleFolder(settings, folder)
+        source.load()
+        touch(folder / "2025-01-02-network.md", article("Network Engineer", "#### Berapa Gaji Network Engineer?\n\nGajinya naik bila punya sertifikasi CCNP.\n"))
+        kb = source.refresh()
+        assert kb is not None
+        best = kb.search("gaji network engineer").best
+        assert best is not None and "CCNP" in best.text
+
+    def test_a_removed_article_is_dropped(self, settings: Settings, folder: Path) -> None:
+        source = ArticleFolder(settings, folder)
+        source.load()
+        (folder / "2025-01-03-frontend.md").unlink()
+        kb = source.refresh()
+        assert kb is not None and "2025-01-03-frontend" not in [a.id for a in kb.articles]
+
+    def test_a_broken_edit_keeps_the_last_good_version(self, settings: Settings, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+        source = ArticleFolder(settings, folder)
+        source.load()
+        touch(folder / "2025-01-02-network.md", "---\ntitle: [rusak\n---\nSetengah jadi.\n")
+        with caplog.at_level(logging.WARNING):
+            kb = source.refresh()
+        assert kb is not None
+        assert "keeping its last good version" in caplog.text and "2025-01-02-network.md" in caplog.text
+        best = kb.search("gaji network engineer").best
+        assert best is not None and best.article.id == "2025-01-02-network"
+        touch(folder / "2025-01-02-network.md", article("Network Engineer", "#### Gaji\n\nGaji network engineer kini dibahas ulang.\n"))
+        fixed = source.refresh()
+        assert fixed is not None and "dibahas ulang" in (fixed.search("gaji network engineer").best or fixed).text
+
+    def test_questions_are_answered_from_the_old_articles_during_a_rebuild(self, settings: Settings, folder: Path) -> None:
+        source = ArticleFolder(settings, folder)
+        dialog = Dialog(settings, source.load())
+        started, release = threading.Event(), threading.Event()
+        real = source.refresh
+
+        def slow_refresh() -> KnowledgeBase | None:
+            started.set()
+            assert release.wait(10)
+            return real()
+
+        source.refresh = slow_refresh  # type: ignore[method-assign]
+        touch(folder / "2025-02-01-qa.md", article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak.\n"))
+        reloader = Reloader(source, lambda kb: setattr(dialog, "knowledge", kb), seconds=1)
+
+        async def scenario() -> tuple[str, str, bool]:
+            task = asyncio.create_task(reloader.check())
+            await asyncio.to_thread(started.wait, 10)
+            during = dialog.ask("apa itu qa engineer").kind  # the rebuild is still running
+            answered_old = dialog.ask("gaji network engineer").kind
+            release.set()
+            swapped = await task
+            return during, answered_old, swapped
+
+        during, answered_old, swapped = asyncio.run(scenario())
+        assert (during, answered_old, swapped) == ("no_answer", "answer", True)
+        assert dialog.ask("apa itu qa engineer").kind == "answer"
+
+    def test_a_failed_reload_keeps_the_current_articles(self, settings: Settings, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+        source = ArticleFolder(settings, folder)
+        dialog = Dialog(settings, source.load())
+        for path in folder.iterdir():
+            path.unlink()
+        reloader = Reloader(source, lambda kb: setattr(dialog, "knowledge", kb), seconds=1)
+        with caplog.at_level(logging.ERROR):
+            assert asyncio.run(reloader.check()) is False
+        assert "reload failed" in caplog.text
+        assert dialog.ask("gaji network engineer").kind == "answer"
