@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", parents=[common], help="load the articles and report what was found")
     p.set_defaults(func=_check)
 
+    p = sub.add_parser("report", parents=[common], help="what people asked, what went unanswered, how answers were rated")
+    p.add_argument("--since", type=float, metavar="DAYS", help="only the last DAYS days (default: everything)")
+    p.add_argument("--csv", type=Path, metavar="FILE", help="also write every logged question of the period to FILE")
+    p.set_defaults(func=_report)
+
     p = sub.add_parser("run", parents=[common], help="run the Telegram bot (long polling, or --webhook)")
     p.add_argument("--webhook", action="store_true", help="serve a webhook on $PORT instead of long polling")
     p.set_defaults(func=_run)
@@ -178,6 +183,30 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     if not loaded.articles:
         print("error: no articles could be loaded", file=sys.stderr)
         return 1
+    return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    import sqlite3
+    import time
+
+    from bot import reports
+    from bot.normalize import Normalizer
+
+    path = settings.data_dir / "questions.sqlite3"
+    if not path.is_file():
+        raise BotError(f"no question log at {path} yet: it is written while the Telegram bot runs")
+    start = reports.since(args.since, time.time())
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        print(reports.text_report(db, start, Normalizer(settings.language), args.since))
+        if args.csv:
+            count = reports.write_csv(db, start, args.csv)
+            print(f"\n{count} questions written to {args.csv}")
+    except sqlite3.Error as exc:
+        raise BotError(f"cannot read the question log {path}: {exc}") from None
+    finally:
+        db.close()
     return 0
 
 

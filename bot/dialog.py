@@ -12,9 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import replies
+from bot import replies, reports
 from bot.articles import Article
 from bot.knowledge import KnowledgeBase, Tag
+from bot.questionlog import Entry, QuestionLog
 from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
@@ -23,17 +24,6 @@ from bot.settings import Settings
 TAGS_PER_PAGE = 8
 ARTICLES_PER_PAGE = 6
 REMEMBERED = 5000  # recent questions kept for their buttons; older buttons become stale
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """A helpful / not helpful vote on an answer."""
-
-    question: str
-    article: str
-    section: str
-    helpful: bool
-    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,16 +48,11 @@ class Asked:
 class Dialog:
     """Answers chat input. The knowledge base can be swapped at any time (live reload)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        knowledge: KnowledgeBase,
-        on_feedback: Callable[[Feedback], None] | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, knowledge: KnowledgeBase, log: QuestionLog | None = None) -> None:
         self.settings = settings
         self.texts = settings.texts
         self.knowledge = knowledge
-        self.on_feedback = on_feedback
+        self.log = log
         self._memory: OrderedDict[str, Asked | str] = OrderedDict()
         # A per-process prefix keeps keys from an earlier run from meaning something else now.
         self._prefix = secrets.token_hex(2)
@@ -75,14 +60,14 @@ class Dialog:
 
     # Commands -----------------------------------------------------------------------------
 
-    def start(self, payload: str = "") -> Reply:
+    def start(self, payload: str = "", user: str | None = None, chat_type: str | None = None) -> Reply:
         """Welcome; a deep-link payload naming a tag or a question is answered right away."""
         payload = _clean(payload.replace("_", " ").replace("-", " "))
         if payload:
             tag = self._find_tag(payload)
             if tag is not None:
                 return self.tag_articles(tag, 0)
-            return self.ask(payload)
+            return self.ask(payload, user, chat_type)
         return replies.notice(self.texts.welcome.format(site=self.settings.site.name), kind="welcome")
 
     def help(self) -> Reply:
@@ -104,6 +89,37 @@ class Dialog:
     def error(self) -> Reply:
         """Told when something broke on the bot's side."""
         return replies.notice(self.texts.error, kind="error")
+
+    def forget(self) -> Reply:
+        """Asks to confirm deleting everything logged about the user (/hapusdata)."""
+        if self.log is None:
+            return replies.notice(self.texts.forget_unavailable, kind="forget_unavailable")
+        buttons = (Button(self.texts.button_forget_yes, action="x:y"), Button(self.texts.button_forget_no, action="x:n"))
+        return Reply(replies.notice(self.texts.forget_confirm).blocks, (buttons,), kind="forget")
+
+    def stats(self, days: int = 7) -> Reply:
+        """Question counts for the team (/stats)."""
+        if self.log is None:
+            return replies.notice(self.texts.admin_unavailable, kind="admin")
+        with self.log.reading() as db:
+            t = reports.totals(db, reports.since(days, self.log.clock()))
+        share = f"{t.answered / t.questions:.0%}" if t.questions else "-"
+        text = self.texts.admin_stats.format(
+            days=days, questions=t.questions, users=t.users, answered=t.answered, share=share,
+            helpful=t.helpful, not_helpful=t.not_helpful,
+        )
+        return Reply(tuple(block(line) for line in text.splitlines() if line.strip()), kind="admin")
+
+    def unanswered(self, days: int = 30) -> Reply:
+        """Unanswered questions grouped by topic, for the team (/unanswered)."""
+        if self.log is None:
+            return replies.notice(self.texts.admin_unavailable, kind="admin")
+        with self.log.reading() as db:
+            groups = reports.unanswered(db, reports.since(days, self.log.clock()), self.knowledge.normalizer, limit=10)
+        if not groups:
+            return replies.notice(self.texts.admin_unanswered_none, kind="admin")
+        items = tuple(block(f"{g.count}× {' | '.join(g.examples)}", "item") for g in groups)
+        return Reply((block(self.texts.admin_unanswered.format(days=days)), *items), kind="admin")
 
     def inline(self, query: str, limit: int = 10) -> tuple[InlineItem, ...]:
         """Articles for an inline query: best answers first, or the newest when the query is empty."""
@@ -134,8 +150,12 @@ class Dialog:
             article.url, Reply(blocks, kind="article"),
         )
 
-    def ask(self, question: str) -> Reply:
-        """Answer a question, suggest articles when unsure, or say honestly there is no answer."""
+    def ask(self, question: str, user: str | None = None, chat_type: str | None = None) -> Reply:
+        """Answer a question, suggest articles when unsure, or say honestly there is no answer.
+
+        With a question log, the question is logged (queued: the reply does not wait for it),
+        the user under a salted hash.
+        """
         question = _clean(question)
         if not question:
             return replies.notice(self.texts.empty_question, kind="empty")
@@ -144,6 +164,15 @@ class Dialog:
             return replies.notice(self.texts.question_too_long.format(limit=limit), kind="too_long")
         result = self.knowledge.search(question)
         key = self._remember(Asked(question, result))
+        if self.log is not None:
+            best = result.best
+            self.log.record(
+                Entry(
+                    ref=key, question=question, answered=best is not None,
+                    article=best.article.id if best else None, section=best.section.heading if best else None,
+                    score=round(result.score, 4), user_hash=self.log.user_hash(user) if user else None, chat_type=chat_type,
+                )
+            )
         if not result.answered:
             return replies.notice(self.texts.no_answer, kind="no_answer")
         suggestions = _distinct_articles(result)[:3]
@@ -193,7 +222,18 @@ class Dialog:
             "w": self._press_topic_search,
             "g": self._press_tag,
             "r": self._press_article,
+            "x": self._press_forget,
         }
+
+    def _press_forget(self, args: list[str], user: str | None) -> Reply | None:
+        if args != ["y"] and args != ["n"]:
+            return None
+        if args == ["n"]:
+            return _as_edit(replies.notice(self.texts.forget_cancelled, kind="forget_cancelled"))
+        if self.log is None or user is None:
+            return _as_edit(replies.notice(self.texts.forget_unavailable, kind="forget_unavailable"))
+        count = self.log.forget_user(self.log.user_hash(user)).result(timeout=30)
+        return _as_edit(replies.notice(self.texts.forget_done.format(count=count), kind="forget_done"))
 
     def _press_answer(self, args: list[str], user: str | None) -> Reply | None:
         asked, index = self._asked(args, 0), _int(args, 1)
@@ -222,8 +262,8 @@ class Dialog:
         if asked is None or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
             return None
         chosen = asked.result.candidates[index]
-        if self.on_feedback is not None:
-            self.on_feedback(Feedback(asked.question, chosen.article.id, chosen.section.heading, vote == 1, user))
+        if self.log is not None:
+            self.log.vote(args[0], vote == 1, chosen.article.id, chosen.section.heading)
         return Reply(toast=self.texts.feedback_thanks, kind="feedback")
 
     def _press_topics(self, args: list[str], user: str | None) -> Reply | None:

@@ -105,6 +105,17 @@ class TelegramSettings:
     rate_limit: bool = True
     # Updates handled at the same time (replies to different users overlap their network waits).
     concurrent_updates: int = 8
+    # Telegram user ids allowed to use /stats, /unanswered and /reload.
+    admin_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """The question log (SQLite in the data folder)."""
+
+    enabled: bool = True
+    # Entries older than this many days are deleted (Indonesia's UU 27/2022: keep no longer than needed).
+    retention_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -151,7 +162,20 @@ class Texts:
     command_tanya: str
     command_topik: str
     command_help: str
+    command_hapusdata: str
     inline_ask_in_chat: str
+    forget_confirm: str
+    forget_done: str
+    forget_cancelled: str
+    forget_unavailable: str
+    button_forget_yes: str
+    button_forget_no: str
+    admin_stats: str
+    admin_unanswered: str
+    admin_unanswered_none: str
+    admin_reloaded: str
+    admin_reload_unchanged: str
+    admin_unavailable: str
 
 
 @dataclass(frozen=True)
@@ -165,7 +189,9 @@ class Settings:
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     language: LanguageSettings = field(default_factory=LanguageSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    log: LogSettings = field(default_factory=LogSettings)
     token: str | None = field(default=None, repr=False)
+    log_salt: str | None = field(default=None, repr=False)
 
     def with_knowledge(self, folder: Path) -> Settings:
         """Return a copy reading articles from `folder`."""
@@ -191,6 +217,8 @@ def load_settings(
         _merge(merged, _read_layer(override, base=override.resolve().parent), None)
     if "token" in merged:
         raise ConfigError("config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN")
+    if "log_salt" in merged:
+        raise ConfigError("config: 'log_salt' is read only from the environment variable BOT_LOG_SALT")
     if env.get("BOT_DATA_DIR"):
         merged["data_dir"] = str(Path(env["BOT_DATA_DIR"]).resolve())
     if knowledge is not None:
@@ -199,7 +227,8 @@ def load_settings(
     settings = build(Settings, merged)
     _check(settings)
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
-    return dataclasses.replace(settings, token=token)
+    salt = env.get("BOT_LOG_SALT", "").strip() or None
+    return dataclasses.replace(settings, token=token, log_salt=salt)
 
 
 def _apply_environment(merged: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -282,6 +311,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"config: 'telegram.port' must be a TCP port, got {t.port}")
     if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_attempts < 1 or t.concurrent_updates < 1:
         raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', 'send_attempts' and 'concurrent_updates' must be positive")
+    if settings.log.retention_days < 1:
+        raise ConfigError("config: 'log.retention_days' must be at least 1")
     if settings.knowledge.reload_seconds < 0:
         raise ConfigError("config: 'knowledge.reload_seconds' must not be negative")
     if settings.knowledge.max_file_kb < 1:
@@ -312,6 +343,10 @@ _TEXT_FIELDS = {
     "topics_empty": {"word"},
     "tag_articles": {"tag", "count"},
     "question_too_long": {"limit"},
+    "forget_done": {"count"},
+    "admin_stats": {"days", "questions", "users", "answered", "share", "helpful", "not_helpful"},
+    "admin_unanswered": {"days"},
+    "admin_reloaded": {"count"},
 }
 
 

@@ -36,10 +36,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.dialog import Dialog, Feedback
+from bot import replies
+from bot.dialog import Dialog
 from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
+from bot.questionlog import QuestionLog
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
@@ -103,12 +105,13 @@ def build_application(
     knowledge: KnowledgeBase,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    on_feedback: Callable[[Feedback], None] | None = None,
+    log: QuestionLog | None = None,
     folder: ArticleFolder | None = None,
 ) -> Application:
     """The bot's Application with every handler; `request` replaces the HTTP layer (tests).
 
-    With `folder`, the articles are re-indexed in the background when they change.
+    With `log`, questions and votes are logged; with `folder`, the articles are re-indexed in
+    the background when they change.
     """
     token = check_token(settings.token)
     builder = (
@@ -122,13 +125,11 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
-    if folder is not None and settings.knowledge.reload_seconds > 0:
-        builder = builder.post_shutdown(_stop_reloading)
-    app = builder.build()
+    app = builder.post_shutdown(_post_shutdown).build()
     app.bot_data["settings"] = settings
-    dialog = Dialog(settings, knowledge, on_feedback=on_feedback or _log_feedback)
+    dialog = Dialog(settings, knowledge, log=log)
     app.bot_data["dialog"] = dialog
-    if folder is not None and settings.knowledge.reload_seconds > 0:
+    if folder is not None:
         app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
     app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
     _add_handlers(app)
@@ -143,6 +144,10 @@ def _add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", _help, filters=new & private))
     app.add_handler(CommandHandler("tanya", _tanya, filters=new))
     app.add_handler(CommandHandler("topik", _topik, filters=new & private))
+    app.add_handler(CommandHandler("hapusdata", _hapusdata, filters=new & private))
+    app.add_handler(CommandHandler("stats", _stats, filters=new & private))
+    app.add_handler(CommandHandler("unanswered", _unanswered, filters=new & private))
+    app.add_handler(CommandHandler("reload", _reload, filters=new & private))
     app.add_handler(MessageHandler(new & private & filters.COMMAND, _unknown_command))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, _question))
     app.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, _group_reply))
@@ -158,6 +163,7 @@ async def _post_init(app: Application) -> None:
         BotCommand("tanya", texts.command_tanya),
         BotCommand("topik", texts.command_topik),
         BotCommand("help", texts.command_help),
+        BotCommand("hapusdata", texts.command_hapusdata),
         BotCommand("start", texts.command_start),
     ]
     try:
@@ -165,14 +171,25 @@ async def _post_init(app: Application) -> None:
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", exc)
     reloader = app.bot_data.get("reloader")
-    if reloader is not None:
+    if reloader is not None and reloader.seconds > 0:
         app.bot_data["reload_task"] = asyncio.create_task(reloader.run())
+    log_ = _dialog_of(app).log
+    if log_ is not None:
+        app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(log_))
 
 
-async def _stop_reloading(app: Application) -> None:
-    task = app.bot_data.pop("reload_task", None)
-    if task is not None:
-        task.cancel()
+async def _post_shutdown(app: Application) -> None:
+    for name in ("reload_task", "prune_task"):
+        task = app.bot_data.pop(name, None)
+        if task is not None:
+            task.cancel()
+
+
+async def _prune_daily(log_: QuestionLog) -> None:
+    """Apply the retention period once a day (it is applied at start-up too)."""
+    while True:
+        await asyncio.sleep(86400)
+        log_.prune()
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -194,7 +211,8 @@ async def _flood_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).start(" ".join(context.args or [])))
+    user, chat = _who(update)
+    await _send(update, context, _dialog(context).start(" ".join(context.args or []), user, chat))
 
 
 async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -204,11 +222,45 @@ async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = " ".join(context.args or [])
     dialog = _dialog(context)
-    await _send(update, context, dialog.ask(question) if question.strip() else dialog.ask_prompt())
+    await _send(update, context, dialog.ask(question, *_who(update)) if question.strip() else dialog.ask_prompt())
 
 
 async def _topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _send(update, context, _dialog(context).topics(" ".join(context.args or [])))
+
+
+async def _hapusdata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _send(update, context, _dialog(context).forget())
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in _settings(context.bot_data).telegram.admin_ids
+
+
+async def _stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    dialog = _dialog(context)
+    await _send(update, context, dialog.stats() if _is_admin(update, context) else dialog.help())
+
+
+async def _unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    dialog = _dialog(context)
+    await _send(update, context, dialog.unanswered() if _is_admin(update, context) else dialog.help())
+
+
+async def _reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    dialog = _dialog(context)
+    if not _is_admin(update, context):
+        await _send(update, context, dialog.help())
+        return
+    reloader: Reloader | None = context.bot_data.get("reloader")
+    if reloader is None:
+        await _send(update, context, replies.notice(dialog.texts.admin_unavailable))
+        return
+    changed = await reloader.check()
+    texts = dialog.texts
+    text = texts.admin_reloaded.format(count=len(dialog.knowledge.articles)) if changed else texts.admin_reload_unchanged
+    await _send(update, context, replies.notice(text, kind="admin"))
 
 
 async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,7 +270,7 @@ async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and message.text:
-        await _send(update, context, _dialog(context).ask(message.text))
+        await _send(update, context, _dialog(context).ask(message.text, *_who(update)))
 
 
 async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -226,7 +278,7 @@ async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     replied = message.reply_to_message if message else None
     if message and message.text and replied and replied.from_user and replied.from_user.id == context.bot.id:
-        await _send(update, context, _dialog(context).ask(message.text))
+        await _send(update, context, _dialog(context).ask(message.text, *_who(update)))
 
 
 async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -357,8 +409,14 @@ def _settings(bot_data: dict[str, Any]) -> Settings:
     return bot_data["settings"]
 
 
-def _log_feedback(feedback: Feedback) -> None:
-    log.info("feedback: %s on %s / %s", "helpful" if feedback.helpful else "not helpful", feedback.article, feedback.section)
+def _dialog_of(app: Application) -> Dialog:
+    return app.bot_data["dialog"]
+
+
+def _who(update: Update) -> tuple[str | None, str | None]:
+    """The asking user's id (hashed before it is logged) and the chat type."""
+    user, chat = update.effective_user, update.effective_chat
+    return (str(user.id) if user else None, chat.type if chat else None)
 
 
 def run(settings: Settings, webhook: bool = False) -> None:
@@ -368,7 +426,8 @@ def run(settings: Settings, webhook: bool = False) -> None:
     folder = ArticleFolder(settings)
     knowledge = folder.load()
     log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
-    app = build_application(settings, knowledge, folder=folder)
+    questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
+    app = build_application(settings, knowledge, log=questions, folder=folder)
     t = settings.telegram
     if webhook or t.webhook:
         if not t.webhook_url:
@@ -386,3 +445,5 @@ def run(settings: Settings, webhook: bool = False) -> None:
     else:
         log.info("polling Telegram for updates")
         app.run_polling(allowed_updates=Update.ALL_TYPES)
+    if questions is not None:
+        questions.close()

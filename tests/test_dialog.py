@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from bot.dialog import Dialog, Feedback
+from bot.dialog import Dialog
+from bot.questionlog import QuestionLog
 from bot.knowledge import KnowledgeBase
 from bot.replies import Button, Reply
 from bot.richtext import Span
@@ -13,13 +17,21 @@ from conftest import WriteCorpus, article
 
 
 @pytest.fixture
-def votes() -> list[Feedback]:
-    return []
+def log(tmp_path: Path) -> Iterator[QuestionLog]:
+    questions = QuestionLog(tmp_path / "questions.sqlite3", salt="garam", retention_days=30)
+    yield questions
+    questions.close()
 
 
 @pytest.fixture
-def dialog(settings: Settings, kb: KnowledgeBase, votes: list[Feedback]) -> Dialog:
-    return Dialog(settings, kb, on_feedback=votes.append)
+def dialog(settings: Settings, kb: KnowledgeBase, log: QuestionLog) -> Dialog:
+    return Dialog(settings, kb, log=log)
+
+
+def rows(log: QuestionLog) -> list[dict]:
+    log.flush()
+    with log.reading() as db:
+        return [dict(r) for r in db.execute("SELECT question, answered, article, section, vote, user_hash, chat_type FROM questions ORDER BY id")]
 
 
 def labels(reply: Reply) -> list[list[str]]:
@@ -83,11 +95,36 @@ def test_other_answers_edit_the_message_and_lead_back(dialog: Dialog, settings: 
     assert first_again.blocks[0].text == "Apa Itu Backend Developer?"
 
 
-def test_feedback_is_recorded_and_acknowledged(dialog: Dialog, settings: Settings, votes: list[Feedback]) -> None:
-    answer = dialog.ask("gaji network engineer")
+def test_questions_are_logged_under_a_salted_hash(dialog: Dialog, log: QuestionLog) -> None:
+    dialog.ask("gaji network engineer", user="4242", chat_type="private")
+    dialog.ask("resep rendang padang", user="4242", chat_type="private")
+    logged = rows(log)
+    assert logged == [
+        {"question": "gaji network engineer", "answered": 1, "article": "2025-01-02-network", "section": "Berapa Gaji Network Engineer?", "vote": None, "user_hash": log.user_hash("4242"), "chat_type": "private"},
+        {"question": "resep rendang padang", "answered": 0, "article": None, "section": None, "vote": None, "user_hash": log.user_hash("4242"), "chat_type": "private"},
+    ]
+    assert "4242" not in str(logged)
+
+
+def test_feedback_is_recorded_and_acknowledged(dialog: Dialog, settings: Settings, log: QuestionLog) -> None:
+    answer = dialog.ask("gaji network engineer", user="u1")
     reply = dialog.press(button(answer, settings.texts.button_not_helpful).action or "", user="u1")
     assert (reply.toast, reply.blocks) == (settings.texts.feedback_thanks, ())
-    assert votes == [Feedback("gaji network engineer", "2025-01-02-network", "Berapa Gaji Network Engineer?", False, "u1")]
+    assert [(r["article"], r["section"], r["vote"]) for r in rows(log)] == [("2025-01-02-network", "Berapa Gaji Network Engineer?", 0)]
+
+
+def test_hapusdata_deletes_everything_about_the_user_after_confirmation(dialog: Dialog, settings: Settings, log: QuestionLog) -> None:
+    dialog.ask("gaji network engineer", user="1")
+    dialog.ask("apa itu frontend developer", user="1")
+    dialog.ask("apa itu backend developer", user="2")
+    confirm = dialog.forget()
+    assert confirm.text == settings.texts.forget_confirm
+    yes, no = confirm.buttons[0]
+    assert dialog.press(no.action or "", user="1").text == settings.texts.forget_cancelled
+    assert len(rows(log)) == 3
+    done = dialog.press(yes.action or "", user="1")
+    assert done.edit and done.text == settings.texts.forget_done.format(count=2)
+    assert [r["question"] for r in rows(log)] == ["apa itu backend developer"]
 
 
 def test_no_answer_is_polite_and_suggests_topics(dialog: Dialog, settings: Settings) -> None:

@@ -7,10 +7,13 @@ import dataclasses
 import html.parser
 import logging
 
+from pathlib import Path
+
 import pytest
 from telegram.error import NetworkError
 
 from bot.knowledge import KnowledgeBase
+from bot.questionlog import QuestionLog
 from bot.settings import Settings
 from bot.telegram_app import build_application
 from conftest import WriteCorpus, article
@@ -129,15 +132,61 @@ def test_other_answers_edit_the_same_message(app, recorder: Recorder, tg_setting
     assert labels[-1] == tg_settings.texts.button_back and len(labels) == 5
 
 
-def test_feedback_is_acknowledged_with_a_notice(app, recorder: Recorder, tg_settings: Settings, kb: KnowledgeBase) -> None:
-    dialog = app.bot_data["dialog"]
-    votes = []
-    dialog.on_feedback = votes.append
-    reply = dialog.ask("gaji network engineer")
-    helpful = reply.buttons[2][0].action
-    process(app, callback(helpful))
-    assert recorder.sent() == [{"callback_query_id": recorder.sent("answerCallbackQuery")[0]["callback_query_id"], "text": tg_settings.texts.feedback_thanks}]
-    assert [(v.article, v.helpful, v.user) for v in votes] == [("2025-01-02-network", True, "4242")]
+def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    recorder = Recorder()
+    app = build_application(tg_settings, kb, request=recorder, log=log)
+    with running(app) as feed:
+        feed(message("gaji network engineer"))
+        helpful = keyboard(recorder.sent("sendMessage")[0])[2][0]["callback_data"]
+        feed(callback(helpful))
+    assert recorder.sent("answerCallbackQuery")[0]["text"] == tg_settings.texts.feedback_thanks
+    log.flush()
+    with log.reading() as db:
+        row = db.execute("SELECT user_hash, chat_type, answered, article, vote FROM questions").fetchone()
+    log.close()
+    assert tuple(row) == (log.user_hash("4242"), "private", 1, "2025-01-02-network", 1)
+
+
+def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+    admins = dataclasses.replace(tg_settings, telegram=dataclasses.replace(tg_settings.telegram, admin_ids=(7,)))
+    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    recorder = Recorder()
+    app = build_application(admins, kb, request=recorder, log=log)
+    admin = {"id": 7, "is_bot": False, "first_name": "Admin"}
+    with running(app) as feed:
+        feed(message("resep rendang padang"), message("resep rendang minang"), message("apa itu backend developer"))
+        log.flush()
+        feed(message("/stats"), message("/unanswered"), message("/stats", user=admin), message("/unanswered", user=admin))
+    log.close()
+    user_stats, user_unanswered, stats, unanswered = [visible(p["text"]) for p in recorder.sent()[3:]]
+    assert user_stats.startswith("Cara pakai") and user_unanswered.startswith("Cara pakai")
+    assert stats.startswith("Statistik 7 hari terakhir:") and "Pertanyaan: 3 dari 1 pengguna" in stats
+    assert "Terjawab: 1 (33%)" in stats
+    assert unanswered.splitlines()[0] == tg_settings.texts.admin_unanswered.format(days=30)
+    assert "2× resep rendang padang | resep rendang minang" in unanswered
+
+
+def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    recorder = Recorder()
+    app = build_application(tg_settings, kb, request=recorder, log=log)
+    with running(app) as feed:
+        feed(message("gaji network engineer"), message("/hapusdata"))
+        confirm = recorder.sent("sendMessage")[-1]
+        assert [b["text"] for b in keyboard(confirm)[0]] == [tg_settings.texts.button_forget_yes, tg_settings.texts.button_forget_no]
+        feed(callback(keyboard(confirm)[0][0]["callback_data"]))
+    done = recorder.sent("editMessageText")[-1]
+    assert visible(done["text"]) == tg_settings.texts.forget_done.format(count=1)
+    with log.reading() as db:
+        assert db.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == 0
+    log.close()
+
+
+def test_hapusdata_without_a_log_says_nothing_is_kept(app, recorder: Recorder, tg_settings: Settings) -> None:
+    process(app, message("/hapusdata"))
+    (sent,) = recorder.sent()
+    assert visible(sent["text"]) == tg_settings.texts.forget_unavailable
 
 
 @pytest.mark.parametrize("data", ["o:gone", "g:deadbeef:0", "zz", "a:" + "x" * 60])
@@ -211,7 +260,7 @@ def test_flood_guard_warns_once_then_ignores(tg_settings: Settings, kb: Knowledg
 
 
 def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app, recorder: Recorder, tg_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
-    def broken(question: str):
+    def broken(question: str, *context: object):
         raise RuntimeError("index exploded")
 
     app.bot_data["dialog"].ask = broken
@@ -258,6 +307,7 @@ def test_commands_are_announced_in_indonesian(app, recorder: Recorder, tg_settin
         ("tanya", tg_settings.texts.command_tanya),
         ("topik", tg_settings.texts.command_topik),
         ("help", tg_settings.texts.command_help),
+        ("hapusdata", tg_settings.texts.command_hapusdata),
         ("start", tg_settings.texts.command_start),
     ]
 
