@@ -99,8 +99,11 @@ class TelegramSettings:
     # Per-user flood guard: more than `flood_messages` within `flood_seconds` is ignored.
     flood_messages: int = 8
     flood_seconds: float = 20.0
-    # Attempts for a reply that fails on a network error before giving up.
-    send_attempts: int = 3
+    # How long a reply that fails on a network error is retried (with growing pauses) before
+    # the bot gives up on it: long enough to ride out a short Telegram or network outage.
+    send_retry_seconds: float = 60.0
+    # Attempts to reach Telegram at start-up (with growing pauses) before giving up.
+    startup_retries: int = 5
     # Keep within Telegram's sending limits (off only against a local emulator).
     rate_limit: bool = True
     # Updates handled at the same time (replies to different users overlap their network waits).
@@ -309,8 +312,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError("config: 'telegram.webhook_url' must start with https:// (Telegram requires it)")
     if not 0 < t.port < 65536:
         raise ConfigError(f"config: 'telegram.port' must be a TCP port, got {t.port}")
-    if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_attempts < 1 or t.concurrent_updates < 1:
-        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', 'send_attempts' and 'concurrent_updates' must be positive")
+    if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_retry_seconds < 0 or t.concurrent_updates < 1:
+        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', 'send_retry_seconds' and 'concurrent_updates' must be positive")
     if settings.log.retention_days < 1:
         raise ConfigError("config: 'log.retention_days' must be at least 1")
     if settings.knowledge.reload_seconds < 0:

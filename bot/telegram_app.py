@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -383,19 +384,23 @@ def _render(reply: Reply) -> tuple[str, InlineKeyboardMarkup | ForceReply | None
 
 
 async def _retry(call: Callable[[], Awaitable[T]], context: ContextTypes.DEFAULT_TYPE) -> T:
-    """Run a Bot API call, retrying network failures with a growing pause."""
-    attempts = _settings(context.bot_data).telegram.send_attempts
-    for attempt in range(1, attempts + 1):
+    """Run a Bot API call, retrying network failures with growing pauses for a while."""
+    budget = _settings(context.bot_data).telegram.send_retry_seconds
+    deadline = time.monotonic() + budget
+    pause = 0.5
+    attempt = 1
+    while True:
         try:
             return await call()
         except (BadRequest, Forbidden, RetryAfter):
             raise  # not transient, or already retried by the rate limiter
         except NetworkError as exc:  # includes TimedOut
-            if attempt == attempts:
+            if time.monotonic() + pause > deadline:
                 raise
-            log.warning("Telegram call failed (%s), retrying (%d/%d)", exc, attempt, attempts - 1)
-            await asyncio.sleep(0.5 * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
+            log.warning("Telegram call failed (%s), retry %d in %.1f s", exc, attempt, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 10.0)
+            attempt += 1
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -429,21 +434,28 @@ def run(settings: Settings, webhook: bool = False) -> None:
     questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
     app = build_application(settings, knowledge, log=questions, folder=folder)
     t = settings.telegram
-    if webhook or t.webhook:
-        if not t.webhook_url:
-            raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
-        path = webhook_path(token)
-        log.info("serving the webhook on %s:%d", t.listen, t.port)
-        app.run_webhook(
-            listen=t.listen,
-            port=t.port,
-            url_path=path,
-            webhook_url=f"{t.webhook_url.rstrip('/')}/{path}",
-            secret_token=webhook_secret(token),
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        log.info("polling Telegram for updates")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-    if questions is not None:
-        questions.close()
+    try:
+        if webhook or t.webhook:
+            if not t.webhook_url:
+                raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
+            path = webhook_path(token)
+            log.info("serving the webhook on %s:%d", t.listen, t.port)
+            app.run_webhook(
+                listen=t.listen,
+                port=t.port,
+                url_path=path,
+                webhook_url=f"{t.webhook_url.rstrip('/')}/{path}",
+                secret_token=webhook_secret(token),
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=t.startup_retries,
+            )
+        else:
+            log.info("polling Telegram for updates")
+            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=t.startup_retries)
+    except InvalidToken:
+        raise BotError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
+    except TelegramError as exc:
+        raise BotError(f"cannot start talking to Telegram at {t.base_url}: {str(exc).replace(token, '<token>')}") from None
+    finally:
+        if questions is not None:
+            questions.close()

@@ -9,15 +9,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 TESTS = Path(__file__).resolve().parent
 EMULATOR_SCRIPT = TESTS / "emulator" / "start.js"
 TOKEN = "987654321:AAE-end-to-end-token-not-a-real-one"
+T = TypeVar("T")
 _users = itertools.count(5001)
 
 
@@ -81,6 +82,7 @@ class BotProcess:
             **(extra_env or {}),
         )
         self.log = log
+        self.data_dir = data_dir
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--knowledge", str(knowledge), *args],
@@ -169,6 +171,14 @@ class User:
             pass
         assert new, "the button press was never answered"
         return new[-1].get("text")
+
+
+def eventually(read: Callable[[], T], timeout: float = 10.0) -> T:
+    """What `read` returns once it returns something truthy (or at `timeout`): for another process's writes."""
+    value = read()
+    for _ in _until(timeout, lambda: bool(value)):
+        value = read()
+    return value
 
 
 def _until(timeout: float, done) -> Iterator[None]:  # noqa: ANN001

@@ -116,7 +116,7 @@ def test_binary_and_oversized_files_are_skipped(settings: Settings, tmp_path: Pa
     folder = tmp_path / "posts"
     folder.mkdir()
     (folder / "binary.md").write_bytes(b"\x89PNG\x00\x00\x01")
-    (folder / "huge.md").write_text(article("Besar", "kata " * 300_000), encoding="utf-8")
+    (folder / "huge.md").write_text(article("Besar", "kata " * 2_100_000), encoding="utf-8")  # about 10 MB
     (folder / "ok.md").write_text(article("Kecil", "Isi.\n"), encoding="utf-8")
     result = load(settings, folder)
     assert [a.id for a in result.articles] == ["ok"]
@@ -171,3 +171,14 @@ def test_language_filter(settings: Settings, write_corpus: WriteCorpus) -> None:
         }
     )
     assert sorted(a.id for a in load(settings, folder).articles) == ["a", "b"]
+
+
+def test_symlink_loops_and_dangling_links_do_not_hang_or_break_loading(settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "loop").symlink_to(folder, target_is_directory=True)  # posts/sub/loop -> posts
+    (folder / "dangling.md").symlink_to(tmp_path / "gone.md")
+    (folder / "ok.md").write_text(article("Baik", "Isi.\n"), encoding="utf-8")
+    result = load(settings, folder)
+    assert [a.id for a in result.articles] == ["ok"]
+    assert [(w.file.name, w.reason) for w in result.warnings] == [("dangling.md", "not a regular file")]

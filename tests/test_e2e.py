@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.settings import load_settings
 from conftest import CAREERS
-from emulator_client import BotProcess, Emulator, User, buttons, emulator_missing
+from emulator_client import BotProcess, Emulator, User, buttons, emulator_missing, eventually
 
 TEXTS = load_settings(env={}).texts
 
@@ -86,6 +87,12 @@ def test_feedback_is_acknowledged_and_recorded(user: User, bot: BotProcess) -> N
     helpful = next(b for b in buttons(answer) if b["text"] == TEXTS.button_helpful)
     user.press(answer, helpful["callback_data"])
     assert user.notice() == TEXTS.feedback_thanks
+    # The notice is sent after the vote was queued; the log's writer commits it right after.
+    def votes() -> list[tuple]:
+        with sqlite3.connect(bot.data_dir / "questions.sqlite3") as db:
+            return db.execute("SELECT question, article, vote FROM questions WHERE vote IS NOT NULL").fetchall()
+
+    assert eventually(votes) == [("gaji network engineer", "2025-01-02-network", 1)]
 
 
 def test_topik_pages_to_an_article(user: User) -> None:

@@ -8,7 +8,8 @@
 //   - /sendCommand without entities is refused instead of crashing the process.
 // Control routes for fault tests: POST /_control/outage {seconds} makes the bot API drop
 // connections for a while (the user API keeps working); POST /_control/fail {method, count,
-// retry_after} answers the next `count` calls of `method` with HTTP 429; POST
+// status, retry_after, description} answers the next `count` calls of `method` with an error
+// (default HTTP 429 with retry_after); POST
 // /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed).
 //
 // Usage: node start.js PORT   (prints "EMULATOR READY <url>" when listening)
@@ -155,7 +156,10 @@ async function handle(req, res, raw) {
     return;
   }
   if (url.pathname === '/_control/fail') {
-    failures[params.method] = { count: Number(params.count || 1), retryAfter: Number(params.retry_after || 1) };
+    failures[params.method] = {
+      count: Number(params.count || 1), status: Number(params.status || 429),
+      retryAfter: Number(params.retry_after || 1), description: params.description || 'Bad Request: failed on purpose',
+    };
     send(res, 200, { ok: true });
     return;
   }
@@ -168,8 +172,12 @@ async function handle(req, res, raw) {
     const failure = failures[method];
     if (failure && failure.count > 0) {
       failure.count -= 1;
-      send(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${failure.retryAfter}`,
-        parameters: { retry_after: failure.retryAfter } });
+      if (failure.status === 429) {
+        send(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${failure.retryAfter}`,
+          parameters: { retry_after: failure.retryAfter } });
+      } else {
+        send(res, failure.status, { ok: false, error_code: failure.status, description: failure.description });
+      }
       return;
     }
     try {

@@ -1,0 +1,75 @@
+"""Faults against the local Bot API emulator: an outage, a 429, a failing handler."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot.settings import load_settings
+from conftest import CAREERS
+from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing
+
+TEXTS = load_settings(env={}).texts
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    reason = emulator_missing()
+    if reason:
+        pytest.skip(reason)
+    emulator = Emulator()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def bot(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    root = tmp_path_factory.mktemp("faults")
+    knowledge = root / "knowledge"
+    knowledge.mkdir()
+    for name, text in CAREERS.items():
+        (knowledge / name).write_text(text, encoding="utf-8")
+    process = BotProcess(emulator, knowledge, root / "data", root / "bot.log")
+    warm = User(emulator)
+    warm.command("/start")
+    warm.replies(1, timeout=60)
+    yield process
+    process.stop()
+
+
+def test_an_outage_of_the_bot_api_is_survived_and_the_messages_sent_meanwhile_answered(emulator: Emulator, bot: BotProcess) -> None:
+    user = User(emulator)
+    emulator.control("outage", seconds=10)
+    started = time.monotonic()
+    user.say("gaji network engineer")  # the user side keeps working during the outage
+    (reply,) = user.replies(timeout=60)
+    assert time.monotonic() - started >= 9  # nothing could reach the bot before the API came back
+    assert reply["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
+    assert bot.process.poll() is None
+    log = bot.output()
+    assert "NetworkError" in log or "Network" in log
+    assert TOKEN not in log
+
+
+def test_a_429_with_retry_after_is_honoured(emulator: Emulator, bot: BotProcess) -> None:
+    user = User(emulator)
+    emulator.control("fail", method="sendMessage", count=1, status=429, retry_after=2)
+    started = time.monotonic()
+    user.say("apa itu frontend developer")
+    (reply,) = user.replies(timeout=30)
+    assert time.monotonic() - started >= 2
+    assert reply["text"].startswith("<b>Apa Itu Frontend Developer?</b>")
+
+
+def test_an_exception_in_a_handler_gives_a_polite_reply_and_the_bot_carries_on(emulator: Emulator, bot: BotProcess) -> None:
+    user = User(emulator)
+    emulator.control("fail", method="sendMessage", count=1, status=400, description="Bad Request: can't parse entities")
+    user.say("apa itu backend developer")
+    (notice,) = user.replies(timeout=30)
+    assert notice["text"] == TEXTS.error
+    assert "error while handling an update" in bot.output() and "Traceback" in bot.output()
+    user.say("gaji network engineer")
+    (reply,) = user.replies(timeout=30)
+    assert reply["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
