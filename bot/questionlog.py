@@ -169,7 +169,7 @@ class QuestionLog:
             for _, future in batch:
                 future.set_exception(exc)
             return
-        for (_, future), result in zip(batch, results):
+        for (_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
 
     # Reading -------------------------------------------------------------------------------

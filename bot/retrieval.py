@@ -319,7 +319,7 @@ class Retriever:
         top = best[0].article.id
         floor = best[0].score * self.method.related_floor
         found: dict[str, Article] = {}
-        for n, score in zip(ranked, scores):
+        for n, score in zip(ranked, scores, strict=True):
             article = self.articles[int(self.section_article[n])]
             if article.id != top and score >= floor:
                 found.setdefault(article.id, article)
@@ -372,7 +372,7 @@ def _columns(matrix: sparse.csc_matrix, ids: np.ndarray, position: np.ndarray, h
 def _weighted_columns(matrix: sparse.csc_matrix, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """matrix[:, ids] @ weights, reading only the nonzeros of those columns."""
     out = np.zeros(matrix.shape[0])
-    for term, weight in zip(ids, weights):
+    for term, weight in zip(ids, weights, strict=True):
         lo, hi = matrix.indptr[term], matrix.indptr[term + 1]
         out[matrix.indices[lo:hi]] += matrix.data[lo:hi] * weight
     return out
@@ -456,16 +456,16 @@ class _Counts:
         self._pending: dict[str, list[list[str]]] = {}
         self._chunks: dict[str, list[sparse.csr_matrix]] = {}
 
-    def add(self, field: str, terms: list[str]) -> None:
-        pending = self._pending.setdefault(field, [])
+    def add(self, name: str, terms: list[str]) -> None:
+        pending = self._pending.setdefault(name, [])
         pending.append(terms)
         if len(pending) >= _CHUNK:
-            self._flush(field)
+            self._flush(name)
 
-    def _flush(self, field: str) -> None:
+    def _flush(self, name: str) -> None:
         from sklearn.feature_extraction.text import CountVectorizer  # only needed to build
 
-        docs = self._pending.pop(field, [])
+        docs = self._pending.pop(name, [])
         if not docs:
             return
         for terms in docs:
@@ -473,19 +473,19 @@ class _Counts:
                 self.vocabulary.setdefault(t, len(self.vocabulary))
         vocabulary = self.vocabulary or {"_": 0}
         counter = CountVectorizer(analyzer=_identity, vocabulary=vocabulary, dtype=np.float32)
-        self._chunks.setdefault(field, []).append(counter.transform(docs))
+        self._chunks.setdefault(name, []).append(counter.transform(docs))
 
-    def matrix(self, field: str) -> sparse.csr_matrix:
+    def matrix(self, name: str) -> sparse.csr_matrix:
         """The field's counts (documents x terms), over the final vocabulary."""
-        self._flush(field)
+        self._flush(name)
         width = max(len(self.vocabulary), 1)
-        chunks = [_widen(c, width) for c in self._chunks.pop(field, [])]
+        chunks = [_widen(c, width) for c in self._chunks.pop(name, [])]
         return sparse.vstack(chunks, format="csr") if chunks else sparse.csr_matrix((0, width), dtype=np.float32)
 
     def finish(self) -> None:
         """Count what is still pending, so the vocabulary is final."""
-        for field in list(self._pending):
-            self._flush(field)
+        for name in list(self._pending):
+            self._flush(name)
 
 
 def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:

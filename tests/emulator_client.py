@@ -175,10 +175,12 @@ class User:
 
 def eventually(read: Callable[[], T], timeout: float = 10.0) -> T:
     """What `read` returns once it returns something truthy (or at `timeout`): for another process's writes."""
-    value = read()
-    for _ in _until(timeout, lambda: bool(value)):
+    deadline = time.monotonic() + timeout
+    while True:
         value = read()
-    return value
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
 
 
 def _until(timeout: float, done) -> Iterator[None]:  # noqa: ANN001

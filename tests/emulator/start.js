@@ -108,6 +108,23 @@ async function longPoll(token, timeout) {
   }
 }
 
+async function nextReplies(token, chatId, count, timeout) {
+  // Like the user API's /getUpdates, but waits (without polling) until `count` replies arrived.
+  const deadline = Date.now() + timeout * 1000;
+  const unread = () => emulator.storage.botMessages.filter((u) => u.botToken === token
+    && String(u.message.chat_id) === String(chatId) && !u.isRead);
+  let found = unread();
+  while (found.length < count && Date.now() < deadline) {
+    await Promise.race([
+      new Promise((resolve) => emulator.once('AddedBotMessage', resolve)),
+      new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+    ]);
+    found = unread();
+  }
+  found.forEach((u) => { u.isRead = true; });
+  return found;
+}
+
 async function botMethod(token, method, params) {
   switch (method) {
     case 'getMe': return BOT;
@@ -149,6 +166,10 @@ async function handle(req, res, raw) {
   if (url.pathname === '/_control/outage') {
     outageUntil = Date.now() + Number(params.seconds || 0) * 1000;
     send(res, 200, { ok: true });
+    return;
+  }
+  if (url.pathname === '/_control/next_replies') {
+    send(res, 200, { ok: true, result: await nextReplies(params.token, params.chatId, Number(params.count || 1), Number(params.timeout || 10)) });
     return;
   }
   if (url.pathname === '/_control/callback_answers') {
