@@ -131,13 +131,12 @@ class Dialog:
         items = []
         for i, article in _distinct_articles(result)[:limit]:
             chosen = result.candidates[i]
-            reply = self._answer("-", result, i)
             snippet = " ".join(chosen.text.split())
             items.append(
                 InlineItem(
                     self.knowledge.article_key(article), article.title,
                     _shorten(f"{chosen.section.heading}: {snippet}", 120), self.knowledge.link(chosen),
-                    dataclasses.replace(reply, buttons=(), footer=reply.footer[:1]),
+                    replies.quote(self.texts, chosen.section.heading, chosen.blocks, chosen.article),
                 )
             )
         return tuple(items)

@@ -58,10 +58,9 @@ def answer(
     actions: AnswerActions,
 ) -> Reply:
     """The answer: section heading, passage, source line, related articles, and buttons."""
-    blocks = (block(heading, "heading", bold=True), *passage)
-    footer: list[Block] = []
-    if heading != article.title:
-        footer.append(Block((Span(texts.answer_source.format(title=article.title), italic=True),)))
+    quoted = quote(texts, heading, passage, article)
+    blocks = quoted.blocks
+    footer = list(quoted.footer)
     if related:
         footer.append(block(texts.related_articles, bold=True))
         footer.extend(Block((Span(a.title, href=a.url),), "item") for a in related)
@@ -77,6 +76,12 @@ def answer(
         )
     )
     return Reply(blocks, tuple(rows), tuple(footer), kind="answer", edit=actions.edit)
+
+
+def quote(texts: Texts, heading: str, passage: Sequence[Block], article: Article) -> Reply:
+    """A section's heading and passage with the article it comes from (no buttons)."""
+    source = () if heading == article.title else (Block((Span(texts.answer_source.format(title=article.title), italic=True),)),)
+    return Reply((block(heading, "heading", bold=True), *passage), footer=source, kind="quote")
 
 
 @dataclass(frozen=True)

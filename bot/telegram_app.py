@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -335,10 +336,8 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.callback_query is not None:
-        try:
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
-        except TelegramError:
-            pass
     try:
         await _send(update, context, _dialog(context).error())
     except TelegramError as exc:

@@ -143,3 +143,16 @@ def careers(write_corpus: WriteCorpus) -> Path:
 def kb(settings: Settings, careers: Path) -> KnowledgeBase:
     """The knowledge base over the career corpus."""
     return KnowledgeBase.load(settings, careers)
+
+
+@pytest.fixture(scope="module")
+def emulator():  # noqa: ANN201 - an emulator_client.Emulator
+    """A Bot API emulator on 127.0.0.1 for a module's end-to-end tests (skipped without Node.js)."""
+    from emulator_client import Emulator, emulator_missing
+
+    reason = emulator_missing()
+    if reason:
+        pytest.skip(reason)
+    running = Emulator()
+    yield running
+    running.stop()

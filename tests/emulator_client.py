@@ -101,6 +101,21 @@ class BotProcess:
         return self.log.read_text()
 
 
+def careers_bot(emulator: Emulator, root: Path, args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None) -> BotProcess:
+    """`python -m bot run` over the three career articles of the test corpus, up and polling."""
+    from conftest import CAREERS
+
+    knowledge = root / "knowledge"
+    knowledge.mkdir(parents=True, exist_ok=True)
+    for name, text in CAREERS.items():
+        (knowledge / name).write_text(text, encoding="utf-8")
+    process = BotProcess(emulator, knowledge, root / "data", root / "bot.log", extra_env, args)
+    warm = User(emulator)
+    warm.command("/start")
+    warm.replies(1, timeout=60)  # answered: the bot is up and polling
+    return process
+
+
 class User:
     """A Telegram user chatting with the bot through the emulator's client API."""
 

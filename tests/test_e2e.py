@@ -8,33 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from bot.settings import load_settings
-from conftest import CAREERS
-from emulator_client import BotProcess, Emulator, User, buttons, emulator_missing, eventually
+from emulator_client import BotProcess, Emulator, User, buttons, careers_bot, eventually
 
 TEXTS = load_settings(env={}).texts
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    reason = emulator_missing()
-    if reason:
-        pytest.skip(reason)
-    emulator = Emulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture(scope="module")
 def bot(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    root = tmp_path_factory.mktemp("e2e")
-    knowledge = root / "knowledge"
-    for name, text in CAREERS.items():
-        (knowledge / name).parent.mkdir(parents=True, exist_ok=True)
-        (knowledge / name).write_text(text, encoding="utf-8")
-    process = BotProcess(emulator, knowledge, root / "data", root / "bot.log")
-    warm = User(emulator)
-    warm.command("/start")
-    warm.replies(1, timeout=60)  # the bot is up and polling
+    process = careers_bot(emulator, tmp_path_factory.mktemp("e2e"))
     yield process
     process.stop()
 

@@ -8,33 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from bot.settings import load_settings
-from conftest import CAREERS
-from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing
+from emulator_client import TOKEN, BotProcess, Emulator, User, careers_bot
 
 TEXTS = load_settings(env={}).texts
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    reason = emulator_missing()
-    if reason:
-        pytest.skip(reason)
-    emulator = Emulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture(scope="module")
 def bot(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    root = tmp_path_factory.mktemp("faults")
-    knowledge = root / "knowledge"
-    knowledge.mkdir()
-    for name, text in CAREERS.items():
-        (knowledge / name).write_text(text, encoding="utf-8")
-    process = BotProcess(emulator, knowledge, root / "data", root / "bot.log")
-    warm = User(emulator)
-    warm.command("/start")
-    warm.replies(1, timeout=60)
+    process = careers_bot(emulator, tmp_path_factory.mktemp("faults"))
     yield process
     process.stop()
 

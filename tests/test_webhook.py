@@ -72,7 +72,7 @@ def test_requests_without_the_right_secret_are_refused(served: tuple[Emulator, B
     user = User(emulator)
     response = httpx.post(url, json=update(user, "gaji network engineer"), headers=headers)
     assert response.status_code == 403
-    body = httpx.post("http://127.0.0.1:%d/getUpdates" % emulator.port, json={"token": TOKEN, "chatId": user.chat["id"]}).json()
+    body = httpx.post(f"{emulator.url}/getUpdates", json={"token": TOKEN, "chatId": user.chat["id"]}).json()
     assert body["result"] == []
 
 
