@@ -126,11 +126,12 @@ def load_article(
     if not _wanted(meta, knowledge):
         raise _Skip("not an indexed templateKey or language, draft or unpublished", warn=False)
     relative = path.relative_to(folder)
-    title = _text(meta.get("title")) or _title_from_id(article_id(relative))
+    identity = article_id(relative)
+    title = _text(meta.get("title")) or _title_from_id(identity)
     description = _text(meta.get("description") or meta.get("excerpt") or meta.get("summary"))
     sections = split_sections(body, title) or _fallback_sections(title, description)
     article = Article(
-        id=article_id(relative),
+        id=identity,
         source=path,
         title=title,
         description=description,

@@ -11,6 +11,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot import replies, reports
 from bot.articles import Article
@@ -24,6 +25,7 @@ from bot.settings import Settings
 TAGS_PER_PAGE = 8
 ARTICLES_PER_PAGE = 6
 REMEMBERED = 5000  # recent questions kept for their buttons; older buttons become stale
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,8 @@ class Dialog:
             return replies.notice(self.texts.admin_unavailable, kind="admin")
         with self.log.reading() as db:
             t = reports.totals(db, reports.since(days, self.log.clock()))
-        share = f"{t.answered / t.questions:.0%}" if t.questions else "-"
         text = self.texts.admin_stats.format(
-            days=days, questions=t.questions, users=t.users, answered=t.answered, share=share,
+            days=days, questions=t.questions, users=t.users, answered=t.answered, share=t.share,
             helpful=t.helpful, not_helpful=t.not_helpful,
         )
         return Reply(tuple(block(line) for line in text.splitlines() if line.strip()), kind="admin")
@@ -120,6 +121,14 @@ class Dialog:
             return replies.notice(self.texts.admin_unanswered_none, kind="admin")
         items = tuple(block(f"{g.count}× {' | '.join(g.examples)}", "item") for g in groups)
         return Reply((block(self.texts.admin_unanswered.format(days=days)), *items), kind="admin")
+
+    def reloaded(self, changed: bool | None) -> Reply:
+        """Tells an admin what /reload did (None: reloading is not available)."""
+        if changed is None:
+            return replies.notice(self.texts.admin_unavailable, kind="admin")
+        if not changed:
+            return replies.notice(self.texts.admin_reload_unchanged, kind="admin")
+        return replies.notice(self.texts.admin_reloaded.format(count=len(self.knowledge.articles)), kind="admin")
 
     def inline(self, query: str, limit: int = 10) -> tuple[InlineItem, ...]:
         """Articles for an inline query: best answers first, or the newest when the query is empty."""
@@ -323,9 +332,7 @@ class Dialog:
         self, header: str, tags: tuple[Tag, ...], page: int, action: str, edit: bool,
         articles: tuple[Article, ...] = (),
     ) -> Reply:
-        pages = max(1, math.ceil(len(tags) / TAGS_PER_PAGE))
-        page = min(max(page, 0), pages - 1)
-        shown = tags[page * TAGS_PER_PAGE : (page + 1) * TAGS_PER_PAGE]
+        shown, page, pages = _page(tags, page, TAGS_PER_PAGE)
         rows = [
             tuple(Button(f"{t.name} ({len(t.articles)})", action=f"g:{t.key}:0") for t in shown[i : i + 2])
             for i in range(0, len(shown), 2)
@@ -340,9 +347,7 @@ class Dialog:
         return Reply(tuple(blocks), tuple(rows), kind="topics", edit=edit)
 
     def _article_page(self, header: str, articles: tuple[Article, ...], page: int, action: str, edit: bool) -> Reply:
-        pages = max(1, math.ceil(len(articles) / ARTICLES_PER_PAGE))
-        page = min(max(page, 0), pages - 1)
-        shown = articles[page * ARTICLES_PER_PAGE : (page + 1) * ARTICLES_PER_PAGE]
+        shown, page, pages = _page(articles, page, ARTICLES_PER_PAGE)
         back = action.format(page=page)
         rows = [(Button(a.title, action=f"r:{self.knowledge.article_key(a)}:{back}"),) for a in shown]
         nav = replies.pager(self.texts, page, pages, action)
@@ -381,6 +386,13 @@ def _distinct_articles(result: SearchResult) -> list[tuple[int, Article]]:
     for i, c in enumerate(result.candidates):
         seen.setdefault(c.article.id, (i, c.article))
     return list(seen.values())
+
+
+def _page(items: tuple[T, ...], page: int, size: int) -> tuple[tuple[T, ...], int, int]:
+    """The items of page `page` (clamped to the pages there are), that page, and the page count."""
+    pages = max(1, math.ceil(len(items) / size))
+    page = min(max(page, 0), pages - 1)
+    return items[page * size : (page + 1) * size], page, pages
 
 
 def _as_edit(reply: Reply) -> Reply:

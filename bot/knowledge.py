@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,11 @@ class KnowledgeBase:
         folder = folder or settings.knowledge.folder
         if not folder.is_dir():
             raise KnowledgeError(f"articles folder not found: {folder}")
-        loaded = load_articles(folder, settings.knowledge, settings.site)
+        return cls.from_loaded(settings, load_articles(folder, settings.knowledge, settings.site), folder, method)
+
+    @classmethod
+    def from_loaded(cls, settings: Settings, loaded: LoadResult, folder: Path, method: Method | None = None) -> KnowledgeBase:
+        """Index loaded articles, logging each skipped file; an empty folder is an error."""
         for warning in loaded.warnings:
             log.warning("skipped or degraded article %s", warning)
         if not loaded.articles:
@@ -77,18 +82,23 @@ class KnowledgeBase:
 
     def find_tags(self, word: str) -> tuple[Tag, ...]:
         """Tags whose name contains `word` (as typed, or as a normalized term)."""
-        return tuple(t for t in self.tags if self._matches(word, t.name))
+        matches = self._matcher(word)
+        return tuple(t for t in self.tags if matches(t.name))
 
     def find_articles(self, word: str) -> tuple[Article, ...]:
         """Articles whose title or tags contain `word`, newest first."""
-        found = [a for a in self.articles if self._matches(word, " ".join((a.title, *a.tags)))]
+        matches = self._matcher(word)
+        found = [a for a in self.articles if matches(" ".join((a.title, *a.tags)))]
         return tuple(sorted(found, key=lambda a: a.date or "", reverse=True))
 
-    def _matches(self, word: str, text: str) -> bool:
-        if fold(word) in fold(text):
-            return True
-        wanted = set(self.normalizer.terms(word))
-        return bool(wanted) and wanted <= set(self.normalizer.terms(text))
+    def _matcher(self, word: str) -> Callable[[str], bool]:
+        """A test for text holding `word`, with the word normalized once."""
+        folded, wanted = fold(word), set(self.normalizer.terms(word))
+
+        def matches(text: str) -> bool:
+            return folded in fold(text) or (bool(wanted) and wanted <= set(self.normalizer.terms(text)))
+
+        return matches
 
     def article_key(self, article: Article) -> str:
         """The short key of an article."""

@@ -25,6 +25,11 @@ class Totals:
     helpful: int
     not_helpful: int
 
+    @property
+    def share(self) -> str:
+        """The answered share as a percentage, '-' when nothing was asked."""
+        return f"{self.answered / self.questions:.0%}" if self.questions else "-"
+
 
 @dataclass(frozen=True)
 class Group:
@@ -145,9 +150,8 @@ def text_report(db: sqlite3.Connection, start: float, normalizer: Normalizer, da
     """The whole report, readable in a terminal."""
     t = totals(db, start)
     period = f"the last {days:g} days" if days is not None else "all time"
-    share = f"{t.answered / t.questions:.0%}" if t.questions else "-"
     lines = [
-        f"Questions, {period}: {t.questions} from {t.users} users, {t.answered} answered ({share});"
+        f"Questions, {period}: {t.questions} from {t.users} users, {t.answered} answered ({t.share});"
         f" feedback: {t.helpful} helpful, {t.not_helpful} not helpful",
         "",
         "Most asked:",

@@ -150,6 +150,7 @@ class Retriever:
         self.passage_start = np.asarray(docs.passage_start, dtype=np.int64)
         # Sections are stored article after article: article a owns section_start[a]:[a + 1].
         self.section_start = np.searchsorted(self.section_article, np.arange(len(self.articles) + 1))
+        self.sections_per_article = np.diff(self.section_start)
         self._build_matrices(docs)
 
     def _build_matrices(self, docs: _Documents) -> None:
@@ -180,7 +181,6 @@ class Retriever:
         self.idf = _idf(_presence(article_match).sum(axis=0).A1, len(self.articles), m.idf)
         self.unknown_idf = float(_idf(np.zeros(1), len(self.articles), m.idf)[0])
         self.section_df = (to_article @ _presence(section_match)).tocsc()
-        self.sections_per_article = to_article.sum(axis=1).A1
         self.article_match = article_match.tocsc()
         self.section_match = section_match.tocsc()
         starts = self.passage_start[:-1]
@@ -227,7 +227,7 @@ class Retriever:
         ids = np.array([self.vocabulary[t] for t in query.terms], dtype=np.int64)
         need = max(limit, m.pool, m.related_pool)
         sections, article, share = self._section_scores(query, ids, need)
-        base = article * (1 - m.section_share + m.section_share * share)
+        base = self._combine(article, share)
         order = _top(base, need)
         ranked, ranked_base = sections[order], base[order]
         pool = order[: max(limit, m.pool)]
@@ -236,9 +236,10 @@ class Retriever:
             n = sections[pool]
             fit = self.intents.fit(query.kinds, self.heading_kinds[n], self.section_kinds[n])
             share[pool] *= 1 - m.intent_weight + m.intent_weight * fit
-        scores = np.minimum(1.0, article[pool] * (1 - m.section_share + m.section_share * share[pool]))
+        scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
-        best = tuple(self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids) for i in best_first)
+        position = _positions(ids, len(self.vocabulary))
+        best = tuple(self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first)
         answered = (
             bool(best)
             and query.coverage >= self.settings.min_coverage
@@ -246,6 +247,10 @@ class Retriever:
             and self.intents.satisfied(query.kinds, best[0].kinds)
         )
         return SearchResult(question, best, query.coverage, answered, self._related(best, ranked, ranked_base))
+
+    def _combine(self, article: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """A section's score: its article's match, weighed by the section's share of it."""
+        return article * (1 - self.method.section_share + self.method.section_share * share)
 
     def _section_scores(self, query: Query, ids: np.ndarray, need: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sections that may rank among the best `need`, their article's match, and their share of it."""
@@ -255,11 +260,11 @@ class Retriever:
         total = weight.sum() + len(query.unknown) * self.unknown_idf
         article_scores = _weighted_columns(self.article_match, ids, weight) / total
         articles = self._contenders(article_scores, need)
-        counts = self.section_start[articles + 1] - self.section_start[articles]
+        counts = self.sections_per_article[articles]
         sections = _ranges(self.section_start[articles], self.section_start[articles + 1])
         df = _columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
         row = np.repeat(np.arange(len(articles)), counts)
-        local = self._local_weights(df, self.sections_per_article[articles])[row] * weight
+        local = self._local_weights(df, counts)[row] * weight
         present = (df > 0)[row]
         reach = (local * present).sum(axis=1)
         matched = _columns(self.section_match, ids, _positions(sections, len(self.section_article)), len(sections))
@@ -288,15 +293,14 @@ class Retriever:
         n = sections[:, None]
         return np.log((n + 1) / (df + 0.5)) / np.log((n + 1) / 0.5)
 
-    def _candidate(self, n: int, score: float, query: Query, ids: np.ndarray) -> Candidate:
-        """A ranked section with its best passages."""
+    def _candidate(self, n: int, score: float, query: Query, ids: np.ndarray, position: np.ndarray) -> Candidate:
+        """A ranked section with its best passages; `position` maps term ids to columns of `ids`."""
         m = self.method
         a, s = int(self.section_article[n]), int(self.section_index[n])
         article = self.articles[a]
         start, end = int(self.passage_start[n]), int(self.passage_start[n + 1])
         kinds = self.passage_kinds[start:end]
         evidence = ((kinds & query.kinds) != 0).astype(float)
-        position = _positions(ids, len(self.vocabulary))
         matches = _rows(self.passage_match, np.arange(start, end), position, len(ids))
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.

@@ -11,6 +11,7 @@ no longer parses keeps the last good version of that article.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -76,9 +77,7 @@ class ArticleFolder:
         if not self.folder.is_dir():
             log.warning("articles folder %s is gone; keeping the articles already loaded", self.folder)
             return None
-        problems: list[LoadWarning] = []
-        paths = markdown_files(self.folder, self.settings.knowledge.extensions, problems)
-        signatures = {p: s for p in paths if (s := _signature(p)) is not None}
+        signatures = self._scan()
         changed = [p for p, s in signatures.items() if p not in self._files or self._files[p].signature != s]
         removed = [p for p in self._files if p not in signatures]
         if not changed and not removed:
@@ -88,7 +87,6 @@ class ArticleFolder:
             log.info("article removed: %s", path)
         for path in changed:
             self._reread(path, signatures[path])
-        self._problems = tuple(problems)
         kb = self._build()
         self._write_cache(self._fingerprint({p: (t.signature, t.digest) for p, t in self._files.items()}), kb)
         return kb
@@ -114,23 +112,17 @@ class ArticleFolder:
 
     def _build(self) -> KnowledgeBase:
         ordered = [self._files[p].result for p in sorted(self._files, key=lambda p: p.relative_to(self.folder).parts)]
-        loaded = collect(ordered, self._problems)
-        for warning in loaded.warnings:
-            log.warning("skipped or degraded article %s", warning)
-        if not loaded.articles:
-            raise KnowledgeError(f"no articles could be loaded from {self.folder}")
-        return KnowledgeBase(self.settings, loaded, self.method)
+        return KnowledgeBase.from_loaded(self.settings, collect(ordered, self._problems), self.folder, self.method)
 
-    def _digests(self) -> dict[Path, tuple[tuple[int, int], str]]:
+    def _scan(self) -> dict[Path, tuple[int, int]]:
+        """Every Markdown file of the folder with its size and modification time."""
         problems: list[LoadWarning] = []
         paths = markdown_files(self.folder, self.settings.knowledge.extensions, problems)
         self._problems = tuple(problems)
-        out = {}
-        for path in paths:
-            signature = _signature(path)
-            if signature is not None:
-                out[path] = (signature, _digest(path))
-        return out
+        return {p: s for p in paths if (s := _signature(p)) is not None}
+
+    def _digests(self) -> dict[Path, tuple[tuple[int, int], str]]:
+        return {path: (signature, _digest(path)) for path, signature in self._scan().items()}
 
     def _fingerprint(self, digests: dict[Path, tuple[tuple[int, int], str]]) -> str:
         s = self.settings
@@ -170,15 +162,21 @@ class ArticleFolder:
         articles = list({id(a): a for a in (*kb.articles, *(t.result.article for t in self._files.values() if t.result.article))}.values())
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.cache_path.parent, delete=False, suffix=".tmp") as f:
+            fd, temporary = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".tmp")
+        except OSError as exc:
+            log.warning("could not write the index cache %s: %s", self.cache_path, exc)
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
                 pickle.dump({"format": CACHE_FORMAT, "fingerprint": fingerprint}, f)
                 plain = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
                 plain.fast = True  # no memo: articles share nothing worth remembering
                 plain.dump(articles)
                 _ArticlePickler(f, articles).dump({"knowledge": kb.state(), "files": self._files})
-            os.replace(f.name, self.cache_path)
+            os.replace(temporary, self.cache_path)
         except OSError as exc:
             log.warning("could not write the index cache %s: %s", self.cache_path, exc)
+            Path(temporary).unlink(missing_ok=True)
 
 
 class _ArticlePickler(pickle.Pickler):
@@ -203,6 +201,7 @@ class _ArticleUnpickler(pickle.Unpickler):
         return self._articles[pid]
 
 
+@functools.cache
 def _code_digest() -> str:
     """A digest of the code that shapes the index, so a changed build never reads an old cache."""
     h = hashlib.blake2b(digest_size=8)

@@ -38,7 +38,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import replies
 from bot.dialog import Dialog
 from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
@@ -175,7 +174,7 @@ async def _post_init(app: Application) -> None:
     reloader = app.bot_data.get("reloader")
     if reloader is not None and reloader.seconds > 0:
         app.bot_data["reload_task"] = asyncio.create_task(reloader.run())
-    log_ = _dialog_of(app).log
+    log_ = app.bot_data["dialog"].log
     if log_ is not None:
         app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(log_))
 
@@ -256,13 +255,8 @@ async def _reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _send(update, context, dialog.help())
         return
     reloader: Reloader | None = context.bot_data.get("reloader")
-    if reloader is None:
-        await _send(update, context, replies.notice(dialog.texts.admin_unavailable))
-        return
-    changed = await reloader.check()
-    texts = dialog.texts
-    text = texts.admin_reloaded.format(count=len(dialog.knowledge.articles)) if changed else texts.admin_reload_unchanged
-    await _send(update, context, replies.notice(text, kind="admin"))
+    changed = await reloader.check() if reloader is not None else None
+    await _send(update, context, dialog.reloaded(changed))
 
 
 async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -287,8 +281,7 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    user = str(query.from_user.id) if query.from_user else None
-    reply = _dialog(context).press(query.data or "", user=user)
+    reply = _dialog(context).press(query.data or "", user=_who(update)[0])
     await _retry(lambda: query.answer(reply.toast), context)
     if not reply.blocks:
         return
@@ -411,10 +404,6 @@ def _dialog(context: ContextTypes.DEFAULT_TYPE) -> Dialog:
 
 def _settings(bot_data: dict[str, Any]) -> Settings:
     return bot_data["settings"]
-
-
-def _dialog_of(app: Application) -> Dialog:
-    return app.bot_data["dialog"]
 
 
 def _who(update: Update) -> tuple[str | None, str | None]:
