@@ -27,6 +27,8 @@ class Intents:
         self._bits = {name: 1 << i for i, name in enumerate(self.names)}
         self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
         self._headings = [(self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()]
+        self._avoid = [(self._bits[n], [h for h in map(self.phrase, i.avoid) if h.strip()]) for n, i in intents.items()]
+        self.contact = self.mask(n for n, i in intents.items() if i.contact)
         self._patterns = [(self._bits[n], [re.compile(e) for e in i.evidence]) for n, i in intents.items()]
         self.required = self.mask(n for n, i in intents.items() if i.required)
 
@@ -65,6 +67,14 @@ class Intents:
                 mask |= bit
         return mask
 
+    def avoid_mask(self, heading_phrase: str) -> int:
+        """The kinds a heading announces the opposite of (advantages, for a drawbacks question)."""
+        mask = 0
+        for bit, headings in self._avoid:
+            if any(h in heading_phrase for h in headings):
+                mask |= bit
+        return mask
+
     def evidence_mask(self, text: str) -> int:
         """The kinds a passage looks like an answer to."""
         folded = fold(text)
@@ -74,11 +84,12 @@ class Intents:
                 mask |= bit
         return mask
 
-    def fit(self, question: int, heading: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    def fit(self, question: int, heading: np.ndarray, evidence: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
         """How well sections answer a question's kinds, in [0, 1], from their masks.
 
-        Per kind: 1 when the heading announces it, 0.5 when a passage looks like it, else 0;
-        averaged over the question's kinds, so fitting all of them wins.
+        Per kind: 1 when the heading announces it, 0.5 when a passage looks like it, else 0,
+        and -1 when the heading announces its opposite; averaged over the question's kinds, so
+        fitting all of them wins.
         """
         heading, evidence = np.asarray(heading, dtype=np.int64), np.asarray(evidence, dtype=np.int64)
         kinds = question.bit_count()
@@ -86,9 +97,18 @@ class Intents:
             return np.ones(heading.shape)
         announced = np.bitwise_count(heading & question)
         shown = np.bitwise_count(evidence & question & ~heading)
-        return (announced + 0.5 * shown) / kinds
+        opposed = np.bitwise_count(np.asarray(avoid, dtype=np.int64) & question & ~heading) if avoid is not None else 0
+        return np.clip((announced + 0.5 * shown - opposed) / kinds, -1.0, 1.0)
 
     def satisfied(self, question: int, evidence: int) -> bool:
         """False when a kind that requires evidence (a price, an address) has none in `evidence`."""
+        return not self.missing(question, evidence)
+
+    def missing(self, question: int, evidence: int) -> int:
+        """The kinds that require evidence (a price, an address) and have none in `evidence`."""
         needed = question & self.required
-        return needed & evidence == needed
+        return needed & ~evidence
+
+    def kinds_of(self, mask: int) -> tuple[str, ...]:
+        """The names of the kinds in a mask."""
+        return tuple(n for n in self.names if mask & self._bits[n])

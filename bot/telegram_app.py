@@ -38,6 +38,8 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.commands import COMMANDS, public
+from bot.context import chat_key
 from bot.dialog import Dialog
 from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
@@ -141,14 +143,12 @@ def _add_handlers(app: Application) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, _flood_check), group=-1)
-    app.add_handler(CommandHandler("start", _start, filters=new & private))
-    app.add_handler(CommandHandler("help", _help, filters=new & private))
-    app.add_handler(CommandHandler("tanya", _tanya, filters=new))
-    app.add_handler(CommandHandler("topik", _topik, filters=new & private))
-    app.add_handler(CommandHandler("hapusdata", _hapusdata, filters=new & private))
-    app.add_handler(CommandHandler("stats", _stats, filters=new & private))
-    app.add_handler(CommandHandler("unanswered", _unanswered, filters=new & private))
-    app.add_handler(CommandHandler("reload", _reload, filters=new & private))
+    handlers = {
+        "start": _start, "help": _help, "tanya": _tanya, "topik": _topik, "hapusdata": _hapusdata,
+        "stats": _stats, "unanswered": _unanswered, "reload": _reload,
+    }
+    for command in COMMANDS:
+        app.add_handler(CommandHandler(command.name, handlers[command.name], filters=new if command.groups else new & private))
     app.add_handler(MessageHandler(new & private & filters.COMMAND, _unknown_command))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, _question))
     app.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, _group_reply))
@@ -160,13 +160,7 @@ def _add_handlers(app: Application) -> None:
 async def _post_init(app: Application) -> None:
     """Announce the commands in Telegram's menu; a failure here must not stop the bot."""
     texts = _settings(app.bot_data).texts
-    commands = [
-        BotCommand("tanya", texts.command_tanya),
-        BotCommand("topik", texts.command_topik),
-        BotCommand("help", texts.command_help),
-        BotCommand("hapusdata", texts.command_hapusdata),
-        BotCommand("start", texts.command_start),
-    ]
+    commands = [BotCommand(c.name, texts.commands[c.name].menu) for c in public() if c.menu]
     try:
         await app.bot.set_my_commands(commands)
     except TelegramError as exc:
@@ -223,15 +217,15 @@ async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = " ".join(context.args or [])
     dialog = _dialog(context)
-    await _send(update, context, dialog.ask(question, *_who(update)) if question.strip() else dialog.ask_prompt())
+    await _send(update, context, _ask(update, context, question) if question.strip() else dialog.ask_prompt())
 
 
 async def _topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).topics(" ".join(context.args or [])))
+    await _send(update, context, _dialog(context).topics(" ".join(context.args or []), user=_who(update)[0]))
 
 
 async def _hapusdata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).forget())
+    await _send(update, context, _dialog(context).forget(_who(update)[0]))
 
 
 def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -266,7 +260,7 @@ async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and message.text:
-        await _send(update, context, _dialog(context).ask(message.text, *_who(update)))
+        await _send(update, context, _ask(update, context, message.text))
 
 
 async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -274,14 +268,36 @@ async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     replied = message.reply_to_message if message else None
     if message and message.text and replied and replied.from_user and replied.from_user.id == context.bot.id:
-        await _send(update, context, _dialog(context).ask(message.text, *_who(update)))
+        await _send(update, context, _ask(update, context, message.text))
+
+
+def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> Reply:
+    """The dialog's reply in this chat's conversation; a reply to an answer asks about that answer."""
+    user, chat_type = _who(update)
+    chat = update.effective_chat
+    key = chat_key(user, str(chat.id) if chat else None, chat_type == "private")
+    return _dialog(context).ask(question, user, chat_type, chat=key, reply_to=_replied_action(update, context))
+
+
+def _replied_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The first button's data of the bot's message this message replies to, if any."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if isinstance(button.callback_data, str):
+                return button.callback_data
+    return None
 
 
 async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    reply = _dialog(context).press(query.data or "", user=_who(update)[0])
+    reply = _dialog(context).press(query.data if isinstance(query.data, str) else "", user=_who(update)[0])
     await _retry(lambda: query.answer(reply.toast), context)
     if not reply.blocks:
         return

@@ -14,7 +14,7 @@ import pytest
 from conftest import CORPUS, EVAL, PROJECT, WriteCorpus, article, needs_shared
 
 _DATA = tempfile.mkdtemp(prefix="bot-cli-data-")
-CONTRACT_KEYS = ["question", "answered", "article", "title", "section", "url", "text", "score", "candidates"]
+CONTRACT_KEYS = ["question", "answered", "kind", "article", "title", "section", "url", "text", "score", "candidates"]
 
 
 def bot(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
@@ -28,11 +28,11 @@ def bot(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Pat
 
 
 def test_ask_json_follows_the_evaluation_contract(careers: Path) -> None:
-    done = bot("ask", "--knowledge", str(careers), "--json", "apa itu backend developer?", "resep rendang padang")
+    done = bot("ask", "--knowledge", str(careers), "--json", stdin="apa itu backend developer?\nresep rendang padang\n")
     assert done.returncode == 0, done.stderr
     answered, declined = [json.loads(line) for line in done.stdout.splitlines()]
     assert list(answered) == CONTRACT_KEYS
-    assert answered["answered"] is True
+    assert (answered["answered"], answered["kind"], declined["kind"]) == (True, "answer", "none")
     assert (answered["article"], answered["section"]) == ("2025-01-01-backend", "Apa Itu Backend Developer?")
     assert answered["title"] == "Mengenal Backend Developer"
     assert answered["url"].startswith("https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=")
@@ -109,7 +109,7 @@ def test_eval_prints_the_four_metrics_and_misses(careers: Path, tmp_path: Path) 
     lines = done.stdout.splitlines()
     assert lines[:5] == [
         "questions: 2 in scope, 1 out of scope",
-        "accuracy@1       0.500",
+        "accuracy@1       0.500 (1/2)",
         "MRR@5            0.500",
         "rejection        1.000",
         "false rejection  0.000",

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from bot.intents import Intents
+from bot.decision import Answerer
 from bot.knowledge import KnowledgeBase
 from bot.normalize import Normalizer
 from bot.repair import WordRepair, informal_forms
@@ -66,9 +67,12 @@ class TestIntents:
             pytest.param("kenapa harus belajar linux", ("reason",), id="reason"),
             pytest.param("bedanya hacker sama cracker apa", ("comparison",), id="comparison-by-synonym"),
             pytest.param("python atau javascript, mending mana?", ("comparison", "choice"), id="choice"),
-            pytest.param("biaya training mikrotik brp", ("price",), id="price"),
-            pytest.param("apa aja yg harus aku lakuin", ("steps",), id="cue-words-one-apart"),
-            pytest.param("gaji network engineer", (), id="none"),
+            pytest.param("biaya training mikrotik brp", ("amount", "price"), id="price"),
+            pytest.param("apa aja yg harus aku lakuin", ("steps", "list"), id="cue-words-one-apart"),
+            pytest.param("gaji network engineer", ("salary", "amount"), id="salary"),
+            pytest.param("kekurangan cloud apa aja", ("drawback", "list"), id="drawbacks"),
+            pytest.param("golang dibuat siapa", ("creator", "audience"), id="creator"),
+            pytest.param("networking itu seru", (), id="none"),
         ],
     )
     def test_detect(self, intents: Intents, question: str, kinds: tuple[str, ...]) -> None:
@@ -94,9 +98,10 @@ class TestIntents:
 def test_a_price_question_is_declined_when_no_article_names_a_price(settings: Settings, write_corpus: WriteCorpus) -> None:
     body = "#### Tentang Training Mikrotik\n\nTraining Mikrotik di kelas kami penuh praktik dan bersertifikat MTCNA.\n"
     priced = body + "\n#### Biaya\n\nBiaya training Mikrotik Rp 2.000.000 per peserta.\n"
-    without = KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)}))
-    assert not without.search("biaya training mikrotik berapa?").answered
-    assert without.search("training mikrotik bersertifikat?").answered
-    with_price = KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)}))
-    best = with_price.search("biaya training mikrotik berapaan?").best
+    without = Answerer(KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)})), settings.retrieval, settings.language)
+    declined = without.decide("biaya training mikrotik berapa?")
+    assert (declined.kind, declined.contact) == ("none", True)
+    assert without.decide("training mikrotik bersertifikat?").kind == "answer"
+    with_price = Answerer(KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)})), settings.retrieval, settings.language)
+    best = with_price.decide("biaya training mikrotik berapaan?").answer
     assert best is not None and "Rp 2.000.000" in best.text
