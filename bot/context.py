@@ -46,29 +46,29 @@ class MemoryContexts:
         self.seconds = seconds
         self.limit = limit
         self.clock = clock
-        self._topics: OrderedDict[str, Topic] = OrderedDict()
+        self._topics: OrderedDict[str, tuple[float, Topic]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Topic | None:
         with self._lock:
-            topic = self._topics.get(key)
-            if topic is None:
+            item = self._topics.get(key)
+            if item is None:
                 return None
-            if self.clock() - topic.at > self.seconds:
+            if self.clock() - item[0] > self.seconds:
                 del self._topics[key]
                 return None
-            return topic
+            return item[1]
 
     def put(self, key: str, topic: Topic) -> None:
         with self._lock:
-            self._topics[key] = topic
+            self._topics[key] = (self.clock(), topic)
             self._topics.move_to_end(key)
             while len(self._topics) > self.limit:
                 self._topics.popitem(last=False)
 
     def forget_owner(self, owner: str) -> int:
         with self._lock:
-            keys = [k for k, t in self._topics.items() if t.owner == owner]
+            keys = [k for k, (_, t) in self._topics.items() if t.owner == owner]
             for k in keys:
                 del self._topics[k]
             return len(keys)

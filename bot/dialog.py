@@ -85,7 +85,7 @@ class Dialog:
         self.texts = settings.texts
         self.log = log
         c = settings.conversation
-        self.contexts: Contexts = contexts or MemoryContexts(c.context_minutes * 60, c.max_contexts)
+        self.contexts: Contexts = contexts if contexts is not None else MemoryContexts(c.context_minutes * 60, c.max_contexts)
         self.codec = codec or ButtonCodec.from_secret(settings.secret, settings.token)
         self._memory: OrderedDict[str, Asked | Words] = OrderedDict()
         self._lock = threading.Lock()
