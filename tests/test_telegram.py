@@ -113,6 +113,19 @@ class TestGroups:
         process(app, message("/tanya@OtherBot apa itu backend developer?", chat_type="group"))
         assert recorder.sent() == []
 
+    def test_a_reply_to_an_answer_asks_about_that_answer(self, app, recorder: Recorder) -> None:
+        other = {"id": 5151, "is_bot": False, "first_name": "Budi"}
+        third = {"id": 5252, "is_bot": False, "first_name": "Citra"}
+        with running(app) as feed:
+            feed(message("/tanya apa itu backend developer?", chat_type="supergroup"))
+            (answer,) = recorder.sent("sendMessage")
+            markup = {"inline_keyboard": keyboard(answer)}
+            feed(message("terus gajinya berapa?", chat_type="supergroup", reply_to_bot=True, user=other, reply_markup=markup))
+            feed(message("terus gajinya berapa?", chat_type="supergroup", reply_to_bot=True, user=third))
+        followed, alone = recorder.sent("sendMessage")[1:]
+        assert visible(followed["text"]).startswith("Gaji Backend Developer")
+        assert not visible(alone["text"]).startswith("Gaji Backend Developer")  # no answer replied to: no topic
+
     def test_a_reply_to_the_bots_message_is_a_question(self, app, recorder: Recorder) -> None:
         process(app, message("gaji network engineer", chat_type="group", reply_to_bot=True))
         (sent,) = recorder.sent()
