@@ -126,8 +126,16 @@ class Answerer:
             and together.answer is not None
             and together.answer.article.id == topic.article
             and together.answer.score >= _score(alone) * (1 - KEEP_MARGIN)
+            and self._answers_within(text, topic)
         )
         return together if kept else alone
+
+    def _answers_within(self, text: str, topic: Topic) -> bool:
+        """Whether the topic's article answers the question by the question's own words."""
+        index = self.knowledge.article_index(topic.article)
+        if index is None:
+            return False
+        return judge(self.knowledge.search(text, within=index), self.settings, self.intents).kind == "answer"
 
     def leans(self, text: str) -> bool:
         """Whether a message carries a sign that it leans on what was said before."""
@@ -161,7 +169,7 @@ class Answerer:
             result = self.knowledge.search(text)
             return judge(result, self.settings, self.intents)
         prefer = self.knowledge.article_index(topic.article)
-        result = self.knowledge.search(text, prefer=prefer, subject=topic.subject)
+        result = self.knowledge.search(text, prefer=prefer, subject=topic.subject, section=topic.section)
         decision = judge(result, self.settings, self.intents)
         return Decision(
             decision.kind, text, result, decision.reason, contact=decision.contact,

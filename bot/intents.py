@@ -29,6 +29,7 @@ class Intents:
         self._headings = [(self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()]
         self._avoid = [(self._bits[n], [h for h in map(self.phrase, i.avoid) if h.strip()]) for n, i in intents.items()]
         self.contact = self.mask(n for n, i in intents.items() if i.contact)
+        self._weights = [(self._bits[n], i.weight) for n, i in intents.items()]
         self._patterns = [(self._bits[n], [re.compile(e) for e in i.evidence]) for n, i in intents.items()]
         self.required = self.mask(n for n, i in intents.items() if i.required)
 
@@ -108,6 +109,14 @@ class Intents:
         """The kinds that require evidence (a price, an address) and have none in `evidence`."""
         needed = question & self.required
         return needed & ~evidence
+
+    def evidence_gain(self, question: int, passages: np.ndarray) -> np.ndarray:
+        """Per passage, the largest evidence weight among the question's kinds it shows."""
+        gain = np.zeros(len(passages))
+        for bit, weight in self._weights:
+            if question & bit:
+                gain = np.maximum(gain, weight * ((passages & bit) != 0))
+        return gain
 
     def kinds_of(self, mask: int) -> tuple[str, ...]:
         """The names of the kinds in a mask."""

@@ -77,9 +77,12 @@ class KnowledgeBase:
         kb.retriever.settings = settings.retrieval
         return kb
 
-    def search(self, question: str, prefer: int | None = None, subject: str = "") -> SearchResult:
-        """Retrieve the best sections for `question`; a follow-up gives its topic's article and subject."""
-        return self.retriever.search(question, prefer=prefer, subject=subject)
+    def search(
+        self, question: str, prefer: int | None = None, subject: str = "", within: int | None = None, section: str | None = None
+    ) -> SearchResult:
+        """Retrieve the best sections for `question`; a follow-up gives its topic's article, section and subject."""
+        prefer_section = self.retriever.section_number(prefer, section) if prefer is not None and section else None
+        return self.retriever.search(question, prefer=prefer, subject=subject, within=within, prefer_section=prefer_section)
 
     def article_index(self, article_id: str) -> int | None:
         """The position of an article in the index, if it still exists."""

@@ -78,6 +78,8 @@ def informal_forms(word: str) -> Iterator[str]:
 
 def _without_prefix(word: str) -> Iterator[str]:
     yield word
+    if word[0] in _VOWELS and len(word) > 3:
+        yield "h" + word  # a dropped initial h: ancur -> hancur, abis -> habis
     if word.startswith("nge") and len(word) > 5:
         yield word[3:]  # ngecek -> cek
     if word.startswith("ng") and len(word) > 4 and word[2] in _VOWELS:

@@ -44,18 +44,20 @@ class Method:
     section_share: float = 0.5  # how much of a score depends on the section rather than the article
     local_idf: bool = True  # words in every section of an article tell its sections apart poorly
     intent_weight: float = 0.5  # share of its section factor a section that does not fit the question loses
-    passage_evidence: float = 0.5  # how much a passage that fits the kind of question gains
+    passage_evidence: float = 1.0  # scales what a passage that fits the kind of question gains (intents' `weight`)
     repair: bool = True  # informal forms, split compounds and typos mapped to known words
+    unknown_weight: float = 1.0  # weight of a word no article holds, as a share of the rarest word's
     title_headings: bool = False  # whether a heading restating the title counts as a heading
     passage_focus: bool = True  # passages chosen mostly by the words the heading does not hold
     heading_discount: float = 0.25  # weight, for choosing a passage, of a word the heading holds
     position_prior: float = 0.05  # how much a later passage must outscore an earlier one
-    lead_weight: float = 1.0  # how much opening with the question's words counts, for a passage
+    lead_weight: float = 0.5  # how much opening with the question's words counts, for a passage
     max_passages: int = 3  # passages an answer may join to cover the question's words
     pool: int = 20  # sections rescored with their passages
     related_pool: int = 60  # sections looked at for related articles
     related_floor: float = 0.5  # a related article scores at least this share of the answer's
     context_bonus: float = 0.25  # how much a follow-up favours the article the chat is about
+    section_bonus: float = 0.2  # how much of a section share a follow-up adds to the section just shown
 
 
 @dataclass(frozen=True)
@@ -229,12 +231,15 @@ class Retriever:
         return self.normalizer.canonical(fixed) if fixed and fixed != word else fixed
 
     def search(
-        self, question: str, limit: int | None = None, prefer: int | None = None, subject: str = ""
+        self, question: str, limit: int | None = None, prefer: int | None = None, subject: str = "",
+        within: int | None = None, prefer_section: int | None = None,
     ) -> SearchResult:
         """Rank sections for `question`.
 
         For a follow-up, `subject` holds the words the chat's topic was named by and `prefer`
         the index of its article: they help choose the article, never the section within it.
+        `within` ranks the sections of that one article only; `prefer_section` (a section's
+        number in the index) is the section the chat's last answer came from.
         """
         m = self.method
         limit = limit or self.settings.candidates
@@ -246,7 +251,10 @@ class Retriever:
         ids = np.array([self.vocabulary[t] for t in query.terms], dtype=np.int64)
         extra_ids = np.array([self.vocabulary[t] for t in extra], dtype=np.int64)
         need = max(limit, m.pool, m.related_pool)
-        sections, article, share = self._section_scores(query, ids, need, prefer, extra_ids)
+        sections, article, share = self._section_scores(query, ids, need, prefer, extra_ids, within)
+        if prefer_section is not None:
+            # A follow-up is likelier about the section just shown than about its neighbours.
+            share[sections == prefer_section] = np.minimum(1.0, share[sections == prefer_section] + m.section_bonus)
         base = self._combine(article, share)
         order = _top(base, need)
         ranked, ranked_base = sections[order], base[order]
@@ -262,12 +270,20 @@ class Retriever:
         best = tuple(self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first)
         return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
 
+    def section_number(self, article: int, heading: str) -> int | None:
+        """The index number of an article's section with this heading, if it has one."""
+        for s, section in enumerate(self.articles[article].sections):
+            if section.heading == heading:
+                return int(self.section_start[article]) + s
+        return None
+
     def _combine(self, article: np.ndarray, share: np.ndarray) -> np.ndarray:
         """A section's score: its article's match, weighed by the section's share of it."""
         return article * (1 - self.method.section_share + self.method.section_share * share)
 
     def _section_scores(
-        self, query: Query, ids: np.ndarray, need: int, prefer: int | None = None, extra: np.ndarray | None = None
+        self, query: Query, ids: np.ndarray, need: int, prefer: int | None = None, extra: np.ndarray | None = None,
+        within: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sections that may rank among the best `need`, their article's match, and their share of it.
 
@@ -277,12 +293,15 @@ class Retriever:
         both = np.concatenate((ids, extra)) if extra is not None and len(extra) else ids
         # Words no article holds weigh in as words of document frequency 0, so a question about
         # something the blog never mentions scores low.
-        total = self.idf[both].sum() + len(query.unknown) * self.unknown_idf
+        total = self.idf[both].sum() + len(query.unknown) * self.unknown_idf * self.method.unknown_weight
         article_scores = _weighted_columns(self.article_match, both, self.idf[both]) / total
         if prefer is not None and 0 <= prefer < len(article_scores):
             # The chat's current article: a follow-up is first read as a question about it.
             article_scores[prefer] = min(1.0, article_scores[prefer] * (1 + self.method.context_bonus))
-        articles = self._contenders(article_scores, need)
+        if within is not None:
+            articles = np.array([within] if 0 <= within < len(article_scores) and article_scores[within] > 0 else [], dtype=np.int64)
+        else:
+            articles = self._contenders(article_scores, need)
         counts = self.sections_per_article[articles]
         sections = _ranges(self.section_start[articles], self.section_start[articles + 1])
         df = _columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
@@ -323,7 +342,7 @@ class Retriever:
         article = self.articles[a]
         start, end = int(self.passage_start[n]), int(self.passage_start[n + 1])
         kinds = self.passage_kinds[start:end]
-        evidence = ((kinds & query.kinds) != 0).astype(float)
+        evidence = self.intents.evidence_gain(query.kinds, kinds)
         matches = _rows(self.passage_match, np.arange(start, end), position, len(ids))
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.
@@ -333,13 +352,12 @@ class Retriever:
         leads = _rows(self.passage_lead, np.arange(start, end), position, len(ids)) @ weights
         # A passage that looks like an answer to the kind of question (a definition, a list of
         # steps) gains a share of the best passage's match.
-        top = hits.max() if len(hits) and hits.max() > 0 else 1.0
+        match = hits + m.lead_weight * leads
+        top = match.max() if len(match) and match.max() > 0 else 1.0
         # A kind that requires evidence (a salary figure, a price) is decisive: the passage that
         # holds it is the answer.
         needed = ((kinds & query.kinds & self.intents.required) != 0).astype(float)
-        ranking = (hits + m.lead_weight * leads + top * (m.passage_evidence * evidence + needed)) / (
-            1.0 + m.position_prior * np.arange(len(hits))
-        )
+        ranking = (match + top * (m.passage_evidence * evidence + needed)) / (1.0 + m.position_prior * np.arange(len(hits)))
         best = int(np.argmax(ranking)) if len(ranking) else 0
         chosen = _cover(matches, self.idf[ids], best, m.max_passages)
         section = article.sections[s]

@@ -81,6 +81,9 @@ class IntentSettings:
     avoid: tuple[str, ...] = ()
     # When true, declining such a question adds the team's contact line (site.contact).
     contact: bool = False
+    # How much a passage with evidence gains when choosing what to show, as a share of the best
+    # passage's match (2: evidence decides, as for a creator's name or a figure).
+    weight: float = 0.5
 
 
 @dataclass(frozen=True)
