@@ -57,7 +57,8 @@ class Method:
     related_pool: int = 60  # sections looked at for related articles
     related_floor: float = 0.5  # a related article scores at least this share of the answer's
     context_bonus: float = 0.25  # how much a follow-up favours the article the chat is about
-    section_bonus: float = 0.2  # how much of a section share a follow-up adds to the section just shown
+    heading_bonus: float = 0.3  # how much a heading that alone (in its article) names a question word adds
+    section_bonus: float = 0.1  # how much of a section share a follow-up adds to the section just shown
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,12 @@ class Retriever:
         # The words a passage opens with: a passage that opens with the question's subject is about it.
         self.passage_lead = _presence(count("lead")).tocsr()
         heading, title = count("heading"), count("title")
+        # Which sections' headings name a term, and in how many headings of its article it is:
+        # a heading that alone names a question's word points at its section.
+        heading_present = _presence(heading)
+        self.heading_present = heading_present.tocsc()
+        self.heading_df = (to_article @ heading_present).tocsc()
+        del heading_present
         # What a heading (with its article's title) holds, to discount those words in passages.
         self.heading_terms = (heading + title[docs.section_article]).tocsr()
         article_fields = {
@@ -309,9 +316,15 @@ class Retriever:
         local = self._local_weights(df, counts)[row] * weight
         present = (df > 0)[row]
         reach = (local * present).sum(axis=1)
-        matched = _columns(self.section_match, ids, _positions(sections, len(self.section_article)), len(sections))
+        places = _positions(sections, len(self.section_article))
+        matched = _columns(self.section_match, ids, places, len(sections))
         hits = (local * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
+        if self.method.heading_bonus and len(ids):
+            heading_df = _columns(self.heading_df, ids, _positions(articles, len(self.articles)), len(articles))
+            named = _columns(self.heading_present, ids, places, len(sections)) > 0
+            rare = self._local_weights(heading_df, counts)[row] * weight
+            share = np.minimum(1.0, share + self.method.heading_bonus * (rare * named).sum(axis=1) / weight.sum())
         return sections, article_scores[self.section_article[sections]], share
 
     def _contenders(self, scores: np.ndarray, need: int) -> np.ndarray:

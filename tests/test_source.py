@@ -189,7 +189,7 @@ class TestReload:
         async def scenario() -> tuple[str, str, bool]:
             task = asyncio.create_task(reloader.check())
             await asyncio.to_thread(started.wait, 10)
-            during = dialog.ask("apa itu qa engineer").kind  # the rebuild is still running
+            during = dialog.ask("apa itu qa?").kind  # the rebuild is still running
             answered_old = dialog.ask("gaji network engineer").kind
             release.set()
             swapped = await task
