@@ -153,7 +153,7 @@ class Retriever:
         docs = _Documents(self.articles, normalizer, self.intents, self.method.title_headings)
         docs.counts.finish()
         self.vocabulary: dict[str, int] = docs.counts.vocabulary
-        self.repair = WordRepair(docs.known, normalizer.stem, self.vocabulary, normalizer.canonical)
+        self.repair = WordRepair(docs.known, normalizer.stem, self.vocabulary, normalizer.canonical, normalizer.spellings())
         self.heading_kinds = np.asarray(docs.heading_kinds, dtype=np.int64)
         self.heading_avoid = np.asarray(docs.heading_avoid, dtype=np.int64)
         self.passage_kinds = np.asarray(docs.passage_kinds, dtype=np.int64)

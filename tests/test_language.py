@@ -105,3 +105,32 @@ def test_a_price_question_is_declined_when_no_article_names_a_price(settings: Se
     with_price = Answerer(KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)})), settings.retrieval, settings.language)
     best = with_price.decide("biaya training mikrotik berapaan?").answer
     assert best is not None and "Rp 2.000.000" in best.text
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        pytest.param("sertifkasi cyber secuirty yg populer", "Sertifikasi Cyber Security yang Populer", id="two-typos-one-against-a-synonym"),
+        pytest.param("apa itu backend developer? nomorku", "Apa Itu Backend Developer?", id="possessive-suffix"),
+    ],
+)
+def test_informal_questions_on_the_bundled_articles_are_answered(settings: Settings, question: str, section: str) -> None:
+    from bot.source import ArticleFolder
+
+    answerer = Answerer(ArticleFolder(settings).load(), settings.retrieval, settings.language)
+    decision = answerer.decide(question)
+    assert decision.kind == "answer" and decision.answer is not None
+    assert decision.answer.section.heading == section
+
+
+def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(settings: Settings, write_corpus: WriteCorpus) -> None:
+    body = "#### Bahasa Go\n\nGolang dipakai untuk backend karena cepat.\n\n#### Sejarah\n\nGolang diperkenalkan pada 2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
+    from conftest import CAREERS
+
+    named = Answerer(KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body)})), settings.retrieval, settings.language)
+    decision = named.decide("golang yg bikin siapa?")
+    assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr]
+    unnamed = Answerer(
+        KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body.split("#### Sejarah")[0])})), settings.retrieval, settings.language
+    )
+    assert unnamed.decide("golang yg bikin siapa?").kind == "none"
