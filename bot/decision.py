@@ -8,6 +8,7 @@ recent topic, also together with that topic's subject; follow-up signs ("terus",
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,6 +29,9 @@ SWITCH_MARGIN = 0.15
 # Without a follow-up sign, the reading with the chat's topic is taken when it answers from the
 # topic's article and scores nearly as well (within this share) as the question read alone.
 KEEP_MARGIN = 0.1
+# A question needing evidence (a price, a name) takes a section showing it that scores at least
+# this share of the best one.
+EVIDENCE_MARGIN = 0.9
 # Words of a topic's subject carried from one question to the next.
 SUBJECT_WORDS = 6
 
@@ -74,6 +78,16 @@ def judge(result: SearchResult, settings: RetrievalSettings, intents: Intents) -
     if top.score < settings.answer_threshold:
         return Decision("none", q, result, "low score", contact=contact)
     missing = intents.missing(result.query.kinds, top.kinds)
+    if missing:
+        # A question that needs evidence (a name, a price) takes a nearly as good section that
+        # shows it over the best one that does not.
+        shows = next(
+            (c for c in result.candidates[1:] if not intents.missing(result.query.kinds, c.kinds) and c.score >= top.score * EVIDENCE_MARGIN),
+            None,
+        )
+        if shows is not None:
+            result = dataclasses.replace(result, candidates=(shows, *(c for c in result.candidates if c is not shows)))
+            return judge(result, settings, intents)
     if missing:
         return Decision("none", q, result, "no " + "/".join(intents.kinds_of(missing)), contact=bool(missing & intents.contact))
     articles = distinct_articles(result)

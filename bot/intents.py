@@ -52,11 +52,20 @@ class Intents:
         return mask
 
     def detect(self, question: str) -> tuple[str, ...]:
-        """The kinds of question `question` is."""
+        """The kinds of question `question` is.
+
+        A cue found only inside another kind's longer cue does not count: "siapa" asks for an
+        audience, but not in "dibuat siapa", which asks for a creator.
+        """
         text = self.phrase(question).strip()
-        found = 0
+        spans: dict[int, list[tuple[int, int]]] = {}
         for bit, cues in self._cues:
-            if any(c.search(text) for c in cues):
+            for cue in cues:
+                spans.setdefault(bit, []).extend(m.span() for m in cue.finditer(text))
+        found = 0
+        for bit, own in spans.items():
+            others = [span for b, found_spans in spans.items() if b != bit for span in found_spans]
+            if any(not any(o[0] <= s and e <= o[1] and (o[1] - o[0]) > (e - s) for o in others) for s, e in own):
                 found |= bit
         return tuple(n for n in self.names if found & self._bits[n])
 

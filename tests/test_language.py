@@ -71,7 +71,8 @@ class TestIntents:
             pytest.param("apa aja yg harus aku lakuin", ("steps", "list"), id="cue-words-one-apart"),
             pytest.param("gaji network engineer", ("salary", "amount"), id="salary"),
             pytest.param("kekurangan cloud apa aja", ("drawback", "list"), id="drawbacks"),
-            pytest.param("golang dibuat siapa", ("creator", "audience"), id="creator"),
+            pytest.param("golang dibuat siapa", ("creator",), id="creator-not-audience"),
+            pytest.param("kelas ini cocok buat siapa", ("audience",), id="audience"),
             pytest.param("networking itu seru", (), id="none"),
         ],
     )
@@ -124,13 +125,16 @@ def test_informal_questions_on_the_bundled_articles_are_answered(settings: Setti
 
 
 def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(settings: Settings, write_corpus: WriteCorpus) -> None:
-    body = "#### Bahasa Go\n\nGolang dipakai untuk backend karena cepat.\n\n#### Sejarah\n\nGolang diperkenalkan pada 2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
+    body = (
+        "#### Bahasa Go\n\nGolang dibuat untuk membangun server yang cepat.\n\n"
+        "#### Sejarah\n\nGolang dibuat di Google dan diperkenalkan pada 2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
+    )
     from conftest import CAREERS
 
     named = Answerer(KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body)})), settings.retrieval, settings.language)
-    decision = named.decide("golang yg bikin siapa?")
+    decision = named.decide("golang dibuat siapa?")
     assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr]
     unnamed = Answerer(
         KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body.split("#### Sejarah")[0])})), settings.retrieval, settings.language
     )
-    assert unnamed.decide("golang yg bikin siapa?").kind == "none"
+    assert unnamed.decide("golang dibuat siapa?").kind == "none"
