@@ -6,9 +6,7 @@ import dataclasses
 import hashlib
 import math
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -25,10 +23,10 @@ from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
 from bot.settings import Settings
+from bot.state import Asked, ButtonStates, Gone, MemoryButtonStates, Words, decode, encode
 
 TAGS_PER_PAGE = 8
 ARTICLES_PER_PAGE = 6
-REMEMBERED = 5000  # recent questions kept for their buttons; older buttons become stale
 T = TypeVar("T")
 
 
@@ -41,25 +39,6 @@ class InlineItem:
     description: str
     url: str
     reply: Reply
-
-
-@dataclass(frozen=True)
-class Asked:
-    """A question and what was found, remembered (by a random reference) for its buttons."""
-
-    question: str
-    result: SearchResult
-    owner: str | None = None  # the user who asked (their entries go with /hapusdata)
-    chat: str | None = None  # the chat's context key, for follow-ups after a pick
-    suggestions: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Words:
-    """A word searched with /topik, remembered for its paging buttons."""
-
-    word: str
-    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +59,7 @@ class Dialog:
         log: QuestionLog | None = None,
         contexts: Contexts | None = None,
         codec: ButtonCodec | None = None,
+        states: ButtonStates | None = None,
     ) -> None:
         self.settings = settings
         self.texts = settings.texts
@@ -87,8 +67,8 @@ class Dialog:
         c = settings.conversation
         self.contexts: Contexts = contexts if contexts is not None else MemoryContexts(c.context_minutes * 60, c.max_contexts)
         self.codec = codec or ButtonCodec.from_secret(settings.secret, settings.token)
-        self._memory: OrderedDict[str, Asked | Words] = OrderedDict()
-        self._lock = threading.Lock()
+        # Questions behind buttons; without a database, the last 5,000 in memory.
+        self.states: ButtonStates = states if states is not None else MemoryButtonStates(5000)
         self.knowledge = knowledge
 
     @property
@@ -235,7 +215,8 @@ class Dialog:
             return Turn(decision, self._chat(decision))
         result = decision.result
         assert result is not None
-        ref = self._remember(Asked(question, result, user, key, decision.suggestions))
+        kept = question if self.settings.log.enabled else ""  # no question text when nothing is logged
+        ref = self._remember(Asked(kept, result, key, decision.suggestions), user)
         self._log(ref, question, decision, user, chat_type)
         new_topic = self.answerer.topic(decision, user, topic)
         if new_topic is not None and new_topic is not topic:
@@ -287,17 +268,17 @@ class Dialog:
             return None
         asked = self._asked(action.args[0])
         index = _int(action.args, 1) if action.kind in ("a", "f") else 0
-        if asked is None or index is None or index >= len(asked.result.candidates):
+        if not isinstance(asked, Asked) or index is None or index >= len(asked.result.candidates):
             return None
         chosen = asked.result.candidates[index]
         decision = Decision("answer", asked.question, dataclasses.replace(asked.result, candidates=(chosen,)))
-        return self.answerer.topic(decision, asked.owner, None)
+        return self.answerer.topic(decision, action.user, None)
 
     def topics(self, word: str = "", page: int = 0, user: str | None = None) -> Reply:
         """Browse the most used tags, or tags and articles matching `word`."""
         word = _clean(word)
         if word:
-            return self._search_topics(self._remember(Words(word, user)), word, page, user)
+            return self._search_topics(self._remember(Words(word), user), word, page, user)
         tags = self._browsable_tags()
         if not tags:
             return replies.notice(self.texts.topics_none)
@@ -352,21 +333,19 @@ class Dialog:
         """Drop what memory holds about a user: their questions behind buttons and their chats' topics."""
         if user is None:
             return
-        with self._lock:
-            for ref in [r for r, item in self._memory.items() if item.owner == user]:
-                del self._memory[ref]
+        self.states.forget_owner(user)
         self.contexts.forget_owner(user)
 
     def _press_answer(self, action: Action, user: str | None) -> Reply | None:
         args = action.args
         asked, index = self._asked(args[0] if args else ""), _int(args, 1)
-        if asked is None or index is None or index >= len(asked.result.candidates):
-            return None
+        if not isinstance(asked, Asked) or index is None or index >= len(asked.result.candidates):
+            return asked if isinstance(asked, Reply) else None
         back = args[2] if len(args) > 2 else ""
         if asked.chat is not None:
             chosen = asked.result.candidates[index]
             decision = Decision("answer", asked.question, dataclasses.replace(asked.result, candidates=(chosen,)))
-            topic = self.answerer.topic(decision, asked.owner, None)
+            topic = self.answerer.topic(decision, user, None)
             if topic is not None:
                 self.contexts.put(asked.chat, topic)
         return self._answer(args[0], asked.result, index, user, back=back, edit=True)
@@ -374,29 +353,31 @@ class Dialog:
     def _press_others(self, action: Action, user: str | None) -> Reply | None:
         args = action.args
         asked, shown = self._asked(args[0] if args else ""), _int(args, 1)
-        if asked is None or shown is None:
-            return None
+        if not isinstance(asked, Asked) or shown is None:
+            return asked if isinstance(asked, Reply) else None
         ref = args[0]
         choices = [
             (f"{c.section.heading} — {c.article.title}", self._action(user, "a", ref, i, f"o{shown}"))
             for i, c in enumerate(asked.result.candidates)
             if i != shown
         ]
-        header = self.texts.other_answers.format(question=asked.question) if choices else self.texts.no_more_answers
+        header = self.texts.no_more_answers
+        if choices:
+            header = self.texts.other_answers.format(question=asked.question) if asked.question else self.texts.other_answers_plain
         back = Button(self.texts.button_back, action=self._action(user, "a", ref, shown))
         return replies.choice_list(header, choices, extra=(back,), kind="others", edit=True)
 
     def _press_suggestions(self, action: Action, user: str | None) -> Reply | None:
         asked = self._asked(action.args[0] if action.args else "")
-        if asked is None or not asked.suggestions:
-            return None
+        if not isinstance(asked, Asked) or not asked.suggestions:
+            return asked if isinstance(asked, Reply) else None
         return self._suggestions(action.args[0], asked.result, asked.suggestions, user, edit=True)
 
     def _press_feedback(self, action: Action, user: str | None) -> Reply | None:
         args = action.args
         asked, index, vote = self._asked(args[0] if args else ""), _int(args, 1), _int(args, 2)
-        if asked is None or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
-            return None
+        if not isinstance(asked, Asked) or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
+            return asked if isinstance(asked, Reply) else None
         chosen = asked.result.candidates[index]
         if self.log is not None:
             self.log.vote(args[0], vote == 1, chosen.article.id, chosen.section.heading)
@@ -410,7 +391,7 @@ class Dialog:
 
     def _press_topic_search(self, action: Action, user: str | None) -> Reply | None:
         args = action.args
-        item, page = self._memory.get(args[0]) if args else None, _int(args, 1)
+        item, page = self._asked(args[0]) if args else None, _int(args, 1)
         if not isinstance(item, Words) or page is None:
             return None
         return _as_edit(self._search_topics(args[0], item.word, page, user))
@@ -517,17 +498,20 @@ class Dialog:
 
     # Memory of recent questions -----------------------------------------------------------
 
-    def _remember(self, item: Asked | Words) -> str:
+    def _remember(self, item: Asked | Words, owner: str | None) -> str:
         ref = new_reference()
-        with self._lock:
-            self._memory[ref] = item
-            while len(self._memory) > REMEMBERED:
-                self._memory.popitem(last=False)
+        self.states.put(ref, owner, encode(item))
         return ref
 
-    def _asked(self, ref: str) -> Asked | None:
-        item = self._memory.get(ref)
-        return item if isinstance(item, Asked) else None
+    def _asked(self, ref: str) -> Asked | Words | Reply | None:
+        """What a button refers to; a polite notice when its article was removed since."""
+        payload = self.states.get(ref)
+        if payload is None:
+            return None
+        try:
+            return decode(payload, self.knowledge, self.settings.retrieval.answer_max_chars)
+        except Gone:
+            return Reply(toast=self.texts.article_gone, kind="gone")
 
 
 def _page(items: tuple[T, ...], page: int, size: int) -> tuple[tuple[T, ...], int, int]:

@@ -227,6 +227,8 @@ class Texts:
     admin_unavailable: str
     no_answer_contact: str
     not_your_button: str
+    article_gone: str
+    other_answers_plain: str
     commands: Mapping[str, CommandTexts] = field(default_factory=dict)
     # Small-talk replies by kind (the kinds of language.smalltalk); one is picked per message.
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -157,3 +157,41 @@ def test_a_press_by_another_telegram_user_is_refused(settings: Settings, kb: Kno
         recorder.calls.clear()
         feed(callback(data[0], chat_type=chat_type, user=USER))
         assert recorder.sent("answerCallbackQuery")[0].get("text") != settings.texts.not_your_button
+
+
+def test_state_behind_buttons_is_plain_data_another_process_can_serve(settings: Settings, kb: KnowledgeBase) -> None:
+    from bot.state import MemoryButtonStates
+
+    shared = MemoryButtonStates()
+    signed = dataclasses.replace(settings, secret="rahasia-bersama")
+    first, second = Dialog(signed, kb, states=shared), Dialog(signed, kb, states=shared)  # e.g. before and after a restart
+    answer = first.ask("apa itu backend developer?", ASKER)
+    others = next(a for a in actions(answer) if first.codec.decode(a).kind == "o")
+    listed = second.press(others, ASKER)
+    assert listed.kind == "others" and "apa itu backend developer?" in listed.text
+
+
+def test_a_button_whose_article_was_removed_says_so(settings: Settings, write_corpus: WriteCorpus) -> None:
+    from bot.state import MemoryButtonStates
+
+    shared = MemoryButtonStates()
+    signed = dataclasses.replace(settings, secret="rahasia-bersama")
+    before = Dialog(signed, KnowledgeBase.load(settings, write_corpus(CAREERS)), states=shared)
+    answer = before.ask("apa itu backend developer?", ASKER)
+    others = next(a for a in actions(answer) if before.codec.decode(a).kind == "o")
+    without = {k: v for k, v in CAREERS.items() if "backend" not in k}
+    after = Dialog(signed, KnowledgeBase.load(settings, write_corpus(without)), states=shared)
+    reply = after.press(others, ASKER)
+    assert (reply.kind, reply.toast) == ("gone", settings.texts.article_gone)
+
+
+def test_without_a_log_buttons_keep_no_question_text(settings: Settings, kb: KnowledgeBase) -> None:
+    from bot.state import MemoryButtonStates
+
+    states = MemoryButtonStates()
+    quiet = dataclasses.replace(settings, log=dataclasses.replace(settings.log, enabled=False))
+    dialog = Dialog(quiet, kb, states=states)
+    answer = dialog.ask("apa itu backend developer? nomorku 0812", ASKER)
+    assert all("nomorku" not in str(payload) for _, payload in states._items.values())
+    others = dialog.press(next(a for a in actions(answer) if dialog.codec.decode(a).kind == "o"), ASKER)
+    assert others.kind == "others" and others.text.startswith(quiet.texts.other_answers_plain)
