@@ -314,6 +314,8 @@ def _parse(text: str) -> tuple[dict[str, Any], str]:
         return {}, text
     try:
         meta = _load_yaml(head) if isinstance(handler, frontmatter.YAMLHandler) else handler.load(head)
+    except _Skip:
+        raise
     except yaml.YAMLError as exc:
         raise _Skip(f"frontmatter is not valid YAML: {_yaml_reason(exc)}") from None
     except Exception as exc:  # JSON or TOML frontmatter raise their own errors

@@ -14,6 +14,7 @@ import asyncio
 import functools
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,7 +49,7 @@ class ArticleFolder:
         self.method = method
         self._files: dict[Path, _Tracked] = {}
         self._problems: tuple[LoadWarning, ...] = ()
-        key = hashlib.blake2b(str(self.folder).encode(), digest_size=8).hexdigest()
+        key = hashlib.blake2b(os.fsencode(self.folder), digest_size=8).hexdigest()
         self.cache_path = settings.data_dir / "index" / f"{key}.json"
         self.arrays_path = self.cache_path.with_suffix(".npz")
 
@@ -74,10 +75,16 @@ class ArticleFolder:
         if not self.folder.is_dir():
             log.warning("articles folder %s is gone; keeping the articles already loaded", self.folder)
             return None
+        skipped = self._problems
         signatures = self._scan()
         changed = [p for p, s in signatures.items() if p not in self._files or self._files[p].signature != s]
         removed = [p for p in self._files if p not in signatures]
         if not changed and not removed:
+            # A newly refused file (a link out of the folder, a pipe) changes no article, but
+            # the operator hears of it as at start-up (a rebuild logs every skipped file).
+            for problem in self._problems:
+                if problem not in skipped:
+                    log.warning("skipped or degraded article %s", problem)
             return None
         for path in removed:
             del self._files[path]
