@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import io
 import json
 import secrets
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 from scipy import sparse
@@ -76,12 +75,16 @@ class _Context:
 _REBUILT = (Normalizer, Intents)
 
 
-def dump(state: Any, settings: Settings) -> tuple[str, dict[str, np.ndarray]]:
-    """`state` as JSON text and the arrays beside it (raises `Unsupported`)."""
+def dump(state: Any, settings: Settings, out: TextIO) -> dict[str, np.ndarray]:
+    """Write `state` as JSON to `out` and return the arrays that go beside it (raises `Unsupported`).
+
+    The JSON is streamed: holding it whole would cost as much memory again as the articles.
+    """
     counts: Counter[int] = Counter()
     _count(state, counts, set())
-    encoder = _Encoder({k for k, n in counts.items() if n > 1}, _setting_paths(settings))
-    return json.dumps(encoder.encode(state, "state"), separators=(",", ":")), encoder.arrays
+    encoder = _Encoder(out.write, {k for k, n in counts.items() if n > 1}, _setting_paths(settings))
+    encoder.encode(state, "state")
+    return encoder.arrays
 
 
 def load(text: str, arrays: dict[str, np.ndarray], settings: Settings) -> Any:
@@ -90,18 +93,25 @@ def load(text: str, arrays: dict[str, np.ndarray], settings: Settings) -> Any:
 
 
 def write(json_path: Path, npz_path: Path, header: dict[str, Any], state: Any, settings: Settings) -> None:
-    """Write the arrays, then the JSON (a header line and the state), each by atomic rename.
+    """Write the JSON (a header line, then the state) and the arrays, each replaced by an atomic rename.
 
     A token in both files pairs them: a crash between the two renames leaves a pair that
     `read` refuses.
     """
-    text, arrays = dump(state, settings)
     token = secrets.token_hex(8)
-    arrays["__token__"] = np.frombuffer(token.encode(), dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    _replace(npz_path, buffer.getbuffer())
-    _replace(json_path, (json.dumps({**header, "token": token}) + "\n" + text).encode())
+    json_temporary, npz_temporary = _temporary(json_path), _temporary(npz_path)
+    try:
+        with json_temporary.open("w", encoding="ascii", buffering=1 << 20) as out:
+            out.write(json.dumps({**header, "token": token}) + "\n")
+            arrays = dump(state, settings, out)
+        arrays["__token__"] = np.frombuffer(token.encode(), dtype=np.uint8)
+        with npz_temporary.open("wb") as f:
+            np.savez(f, **arrays)
+        npz_temporary.replace(npz_path)
+        json_temporary.replace(json_path)
+    finally:
+        json_temporary.unlink(missing_ok=True)
+        npz_temporary.unlink(missing_ok=True)
 
 
 def read_header(json_path: Path) -> tuple[dict[str, Any], str]:
@@ -123,13 +133,8 @@ def read(header: dict[str, Any], text: str, npz_path: Path, settings: Settings) 
     return load(text, arrays, settings)
 
 
-def _replace(path: Path, data: bytes | memoryview) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
 
 
 def _setting_paths(settings: Settings) -> dict[int, str]:
@@ -161,8 +166,12 @@ def _children(value: Any) -> list[Any]:
     return []
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _shareable(value: Any) -> bool:
-    return not isinstance(value, (str, bytes, int, float, bool, type(None), np.ndarray, np.generic)) and not sparse.issparse(value)
+    """Whether an object's identity is kept (values such as strings and paths are written as they are)."""
+    return not isinstance(value, (*_SCALARS, bytes, Path, np.ndarray, np.generic)) and not sparse.issparse(value)
 
 
 def _count(value: Any, counts: Counter[int], open_: set[int]) -> None:
@@ -175,6 +184,8 @@ def _count(value: Any, counts: Counter[int], open_: set[int]) -> None:
         return
     if key in open_:
         raise Unsupported(f"a {type(value).__name__} contains itself")
+    if type(value) is Article:
+        return  # an article holds values only (sections, text): nothing in it is shared
     open_.add(key)
     for child in _children(value):
         _count(child, counts, open_)
@@ -182,77 +193,123 @@ def _count(value: Any, counts: Counter[int], open_: set[int]) -> None:
 
 
 class _Encoder:
-    """Turns a state into JSON-ready values and named arrays."""
+    """Writes a state as JSON text, collecting its arrays by attribute path."""
 
-    def __init__(self, shared: set[int], settings: dict[int, str]) -> None:
+    def __init__(self, write: Callable[[str], object], shared: set[int], settings: dict[int, str]) -> None:
+        self.w = write
         self.shared = shared
         self.settings = settings
         self.ids: dict[int, int] = {}
         self.arrays: dict[str, np.ndarray] = {}
 
-    def encode(self, value: Any, path: str) -> Any:
-        key = id(value)
-        if key in self.ids:
-            return {"$same": self.ids[key]}
-        if key in self.settings and _shareable(value):
-            return {"$setting": self.settings[key]}
-        out = self._encode(value, path)
-        if key in self.shared:
-            self.ids[key] = len(self.ids)
-            return {"$id": self.ids[key], "v": out}
-        return out
+    def encode(self, value: Any, path: str, track: bool = True) -> None:
+        """Write `value`; with `track`, an object met before is written as a reference to it."""
+        if track and _shareable(value):
+            key = id(value)
+            if key in self.ids:
+                self.w(f'{{"$same":{self.ids[key]}}}')
+                return
+            if key in self.settings:
+                self.w(f'{{"$setting":{_string(self.settings[key])}}}')
+                return
+            if key in self.shared:
+                self.ids[key] = len(self.ids)
+                self.w(f'{{"$id":{self.ids[key]},"v":')
+                self._encode(value, path, track)
+                self.w("}")
+                return
+        self._encode(value, path, track)
 
-    def _encode(self, value: Any, path: str) -> Any:  # noqa: C901, PLR0911 - one branch per stored type
-        if value is None or isinstance(value, (bool, str)):
-            return value
-        if isinstance(value, (int, float)) and type(value) in (int, float):
-            return value
-        if isinstance(value, (np.ndarray, np.generic)):
-            return {"$array": self._array(path, np.asarray(value)), "scalar": isinstance(value, np.generic)}
-        if sparse.issparse(value):
-            return self._sparse(value, path)
-        if isinstance(value, Path):
-            return {"$path": str(value)}
-        if type(value) is Counter:
-            return {"$counter": self._pairs(value, path)}
-        if type(value) is dict:
-            if all(type(k) is str and not k.startswith("$") for k in value):
-                return {k: self.encode(v, f"{path}.{k}") for k, v in value.items()}
-            return {"$dict": self._pairs(value, path)}
-        if type(value) is list:
-            return [self.encode(v, f"{path}.{i}") for i, v in enumerate(value)]
-        if type(value) is tuple:
-            return {"$t": [self.encode(v, f"{path}.{i}") for i, v in enumerate(value)]}
-        if type(value) in (set, frozenset):
-            items = [self.encode(v, f"{path}.{i}") for i, v in enumerate(value)]
-            return {"$set": items, "frozen": type(value) is frozenset}
-        name = type(value).__name__
-        if _DATACLASSES.get(name) is type(value):
-            return {"$d": name, "v": [self.encode(getattr(value, f.name), f"{path}.{f.name}") for f in dataclasses.fields(value)]}
-        if _STORED.get(name) is type(value):
-            return {"$o": name, "v": {k: self.encode(v, f"{path}.{k}") for k, v in vars(value).items()}}
-        if isinstance(value, _REBUILT):
-            return {"$rebuilt": name}
-        if inspect.ismethod(value) and not value.__name__.startswith("_"):
-            return {"$method": value.__name__, "of": self.encode(value.__self__, f"{path}.__self__")}
-        raise Unsupported(f"{path} is a {type(value).__module__}.{type(value).__qualname__}")
+    def _encode(self, value: Any, path: str, track: bool) -> None:  # noqa: C901, PLR0912 - one branch per stored type
+        kind = type(value)
+        if kind in _SCALARS:
+            self.w(_scalar(value))
+        elif kind is dict and all(type(k) is str and not k.startswith("$") for k in value):
+            if all(type(v) in _SCALARS for v in value.values()):
+                self.w(json.dumps(value, separators=(",", ":")))  # all at once, at C speed
+            else:
+                self._object([(_string(k), v, f"{path}.{k}") for k, v in value.items()], track)
+        elif kind is dict:
+            self.w('{"$dict":')
+            self._sequence([(k, v) for k, v in value.items()], path, track)
+            self.w("}")
+        elif kind is Counter:
+            self.w('{"$counter":')
+            self.encode(dict(value), path, track=False)
+            self.w("}")
+        elif kind in (list, tuple):
+            self.w("" if kind is list else '{"$t":')
+            self._sequence(value, path, track)
+            self.w("" if kind is list else "}")
+        elif kind in (set, frozenset):
+            self.w('{"$set":')
+            self._sequence(list(value), path, track)
+            self.w(f',"frozen":{_scalar(kind is frozenset)}}}')
+        elif isinstance(value, Path):
+            self.w(f'{{"$path":{_string(str(value))}}}')
+        elif isinstance(value, (np.ndarray, np.generic)):
+            self.w(f'{{"$array":{_string(self._array(path, np.asarray(value)))},"scalar":{_scalar(isinstance(value, np.generic))}}}')
+        elif sparse.issparse(value):
+            self._sparse(value, path)
+        elif _DATACLASSES.get(kind.__name__) is kind:
+            inner = track and kind is not Article  # see _count
+            self.w(f'{{"$d":"{kind.__name__}","v":')
+            self._sequence([getattr(value, f.name) for f in dataclasses.fields(value)], path, inner)
+            self.w("}")
+        elif _STORED.get(kind.__name__) is kind:
+            self.w(f'{{"$o":"{kind.__name__}","v":')
+            self._object([(_string(k), v, f"{path}.{k}") for k, v in vars(value).items()], track)
+            self.w("}")
+        elif isinstance(value, _REBUILT):
+            self.w(f'{{"$rebuilt":"{kind.__name__}"}}')
+        elif inspect.ismethod(value) and not value.__name__.startswith("_"):
+            self.w(f'{{"$method":{_string(value.__name__)},"of":')
+            self.encode(value.__self__, f"{path}.__self__", track)
+            self.w("}")
+        else:
+            raise Unsupported(f"{path} is a {kind.__module__}.{kind.__qualname__}")
 
-    def _pairs(self, mapping: dict[Any, Any], path: str) -> list[list[Any]]:
-        return [[self.encode(k, f"{path}.k{i}"), self.encode(v, f"{path}.{i}")] for i, (k, v) in enumerate(mapping.items())]
+    def _object(self, items: list[tuple[str, Any, str]], track: bool) -> None:
+        self.w("{")
+        for i, (key, value, path) in enumerate(items):
+            self.w(f"{',' if i else ''}{key}:")
+            self.encode(value, path, track)
+        self.w("}")
+
+    def _sequence(self, items: Any, path: str, track: bool) -> None:
+        if all(type(v) in _SCALARS for v in items):
+            self.w(json.dumps(list(items), separators=(",", ":")))
+            return
+        self.w("[")
+        for i, value in enumerate(items):
+            if i:
+                self.w(",")
+            self.encode(value, f"{path}.{i}", track)
+        self.w("]")
 
     def _array(self, path: str, array: np.ndarray) -> str:
         if array.dtype.hasobject:
             raise Unsupported(f"{path} is an array of Python objects")
+        if path in self.arrays:
+            raise Unsupported(f"{path} names two arrays")
         self.arrays[path] = array
         return path
 
-    def _sparse(self, matrix: Any, path: str) -> dict[str, Any]:
+    def _sparse(self, matrix: Any, path: str) -> None:
         kind = type(matrix).__name__
         if _SPARSE.get(kind) is not type(matrix):
             raise Unsupported(f"{path} is a sparse {kind}")
         for part in ("data", "indices", "indptr"):
             self._array(f"{path}.{part}", getattr(matrix, part))
-        return {"$sparse": path, "kind": kind, "shape": list(matrix.shape)}
+        self.w(f'{{"$sparse":{_string(path)},"kind":"{kind}","shape":{json.dumps(list(map(int, matrix.shape)))}}}')
+
+
+def _string(text: str) -> str:
+    return json.encoder.encode_basestring_ascii(text)  # type: ignore[attr-defined]
+
+
+def _scalar(value: Any) -> str:
+    return _string(value) if type(value) is str else json.dumps(value)
 
 
 class _Decoder:
@@ -269,7 +326,7 @@ class _Decoder:
             "$array": lambda o: self.arrays[o["$array"]][()] if o["scalar"] else self.arrays[o["$array"]],
             "$sparse": self._sparse,
             "$path": lambda o: Path(o["$path"]),
-            "$counter": lambda o: Counter(dict(o["$counter"])),
+            "$counter": lambda o: Counter(o["$counter"]),
             "$dict": lambda o: {_hashable(k): v for k, v in o["$dict"]},
             "$t": lambda o: tuple(o["$t"]),
             "$set": lambda o: (frozenset if o["frozen"] else set)(map(_hashable, o["$set"])),
