@@ -83,7 +83,7 @@ def dump(state: Any, settings: Settings, out: TextIO) -> dict[str, np.ndarray]:
     counts: Counter[int] = Counter()
     _count(state, counts, set())
     encoder = _Encoder(out.write, {k for k, n in counts.items() if n > 1}, _setting_paths(settings))
-    encoder.encode(state, "state")
+    encoder.encode(state, "")
     return encoder.arrays
 
 
@@ -267,7 +267,7 @@ class _Encoder:
             self.encode(value.__self__, f"{path}.__self__", track)
             self.w("}")
         else:
-            raise Unsupported(f"{path} is a {kind.__module__}.{kind.__qualname__}")
+            raise Unsupported(f"{path.lstrip('.')} is a {kind.__module__}.{kind.__qualname__}")
 
     def _object(self, items: list[tuple[str, Any, str]], track: bool) -> None:
         self.w("{")
@@ -288,6 +288,7 @@ class _Encoder:
         self.w("]")
 
     def _array(self, path: str, array: np.ndarray) -> str:
+        path = path.lstrip(".")
         if array.dtype.hasobject:
             raise Unsupported(f"{path} is an array of Python objects")
         if path in self.arrays:
@@ -299,6 +300,7 @@ class _Encoder:
         kind = type(matrix).__name__
         if _SPARSE.get(kind) is not type(matrix):
             raise Unsupported(f"{path} is a sparse {kind}")
+        path = path.lstrip(".")
         for part in ("data", "indices", "indptr"):
             self._array(f"{path}.{part}", getattr(matrix, part))
         self.w(f'{{"$sparse":{_string(path)},"kind":"{kind}","shape":{json.dumps(list(map(int, matrix.shape)))}}}')
