@@ -12,7 +12,9 @@ are stored without changes here:
   attributes, and are rebuilt only from this fixed list of classes;
 - the Normalizer, the Intents and the settings are not stored but rebuilt from the current
   settings (the cache's fingerprint guarantees they are the ones the index was built with);
-- an object met twice is written once and referred to, so shared objects stay shared.
+  a stored bound method of one (WordRepair keeps `normalizer.stem`) is looked up on it again;
+- an object met twice is written once and referred to, so shared objects stay shared; an
+  article is a value (sections, blocks and spans of tuples), written compactly without that.
 
 Anything else makes `dump` raise `Unsupported`, and the index is simply not cached.
 """

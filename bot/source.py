@@ -170,8 +170,9 @@ class ArticleFolder:
 
 
 def _reason(exc: Exception) -> str:
-    """A short reason for a damaged cache file, without its content."""
-    return f"{exc.__class__.__name__}: {str(exc)[:120]}" if str(exc) else exc.__class__.__name__
+    """A short one-line reason for a damaged cache file."""
+    text = " ".join(str(exc).split())[:120]
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
 @functools.cache
