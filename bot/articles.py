@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,7 @@ import yaml
 
 from bot.links import article_url, page_path
 from bot.richtext import Block, Span
-from bot.sections import Section, split_sections
+from bot.sections import Section, clip, split_sections
 from bot.settings import KnowledgeSettings, SiteSettings
 
 
@@ -42,16 +44,26 @@ class LoadWarning:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.reason}"
+        return f"{shown(self.file)}: {self.reason}"
 
 
 @dataclass(frozen=True)
 class LoadResult:
-    """The articles of a folder, the warnings met, and how many files were left out on purpose."""
+    """The articles of a folder, the warnings met, and the files left out on purpose (and why)."""
 
     articles: tuple[Article, ...]
     warnings: tuple[LoadWarning, ...]
-    excluded: int = 0
+    left_out: tuple[LoadWarning, ...] = ()
+
+    @property
+    def excluded(self) -> int:
+        """How many files were left out on purpose."""
+        return len(self.left_out)
+
+
+def shown(path: Path | str) -> str:
+    """A path as it can be printed: bytes that are not UTF-8 appear escaped (caf\\xe9.md)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 class _Skip(Exception):
@@ -75,13 +87,19 @@ class FileResult:
     path: Path
     article: Article | None = None
     warning: str | None = None
-    excluded: bool = False
+    left_out: str | None = None  # why a file is deliberately not indexed (a draft, another language)
+
+    @property
+    def excluded(self) -> bool:
+        """Whether the file was left out on purpose."""
+        return self.left_out is not None
 
 
 def load_articles(folder: Path, knowledge: KnowledgeSettings, site: SiteSettings) -> LoadResult:
     """Load every indexable article under `folder`; broken files become warnings, not errors."""
+    folder = folder.resolve()
     problems: list[LoadWarning] = []
-    files = markdown_files(folder, knowledge.extensions, problems)
+    files = markdown_files(folder, knowledge, problems)
     return collect((read_file(path, folder, knowledge, site) for path in files), problems)
 
 
@@ -90,46 +108,55 @@ def read_file(path: Path, folder: Path, knowledge: KnowledgeSettings, site: Site
     try:
         article, note = load_article(path, folder, knowledge, site)
     except _Skip as skip:
-        return FileResult(path, warning=skip.reason if skip.warn else None, excluded=not skip.warn)
+        return FileResult(path, warning=skip.reason) if skip.warn else FileResult(path, left_out=skip.reason)
     return FileResult(path, article, note)
 
 
 def collect(results: Iterable[FileResult], problems: Sequence[LoadWarning] = ()) -> LoadResult:
-    """Articles from per-file results, in order; a duplicate id is warned about and the first kept."""
+    """Articles from per-file results, in order; a repeated id or address is warned about and the first kept."""
     articles: dict[str, Article] = {}
+    addresses: dict[str, Article] = {}
     warnings = list(problems)
-    excluded = 0
+    left_out: list[LoadWarning] = []
     for result in results:
         if result.warning:
             warnings.append(LoadWarning(result.path, result.warning))
-        excluded += result.excluded
+        if result.left_out:
+            left_out.append(LoadWarning(result.path, result.left_out))
         article = result.article
         if article is None:
             continue
         if article.id in articles:
-            kept = articles[article.id].source.name
+            kept = _beside(articles[article.id].source, result.path)
             warnings.append(LoadWarning(result.path, f"duplicate article id '{article.id}', kept {kept}"))
             continue
+        if article.url in addresses:
+            kept = _beside(addresses[article.url].source, result.path)
+            warnings.append(LoadWarning(result.path, f"same address as {kept} ({article.url}; a duplicate slug?), kept {kept}"))
+            continue
         articles[article.id] = article
-    return LoadResult(tuple(articles.values()), tuple(warnings), excluded)
+        addresses[article.url] = article
+    return LoadResult(tuple(articles.values()), tuple(warnings), tuple(left_out))
+
+
+def _beside(kept: Path, skipped: Path) -> str:
+    """The kept file named relative to the skipped one's folder, as an operator would look for it."""
+    return shown(os.path.relpath(kept, skipped.parent))
 
 
 def load_article(
     path: Path, folder: Path, knowledge: KnowledgeSettings, site: SiteSettings
 ) -> tuple[Article, str | None]:
     """Parse one file; raise `_Skip` when it cannot or must not be indexed."""
-    size = _size(path)
-    if size > knowledge.max_file_kb * 1024:
-        raise _Skip(f"file is larger than knowledge.max_file_kb ({size // 1024} KB > {knowledge.max_file_kb} KB)")
-    text, note = _decode(path)
+    text, note = _decode(_read_bytes(path, knowledge))
     meta, body = _parse(text)
-    if not _wanted(meta, knowledge):
-        raise _Skip("not an indexed templateKey or language, draft or unpublished", warn=False)
+    _wanted(meta, knowledge)
     relative = path.relative_to(folder)
     identity = article_id(relative)
-    title = _text(meta.get("title")) or _title_from_id(identity)
-    description = _text(meta.get("description") or meta.get("excerpt") or meta.get("summary"))
+    title = clip(_text(meta.get("title")) or _title_from_id(identity))
+    description = clip(_text(meta.get("description") or meta.get("excerpt") or meta.get("summary")))
     sections = split_sections(body, title) or _fallback_sections(title, description)
+    url, ignored = article_url(site, relative, meta)
     article = Article(
         id=identity,
         source=path,
@@ -137,41 +164,136 @@ def load_article(
         description=description,
         tags=_tags(meta),
         date=_date(meta.get("date")),
-        url=article_url(site, relative, meta),
+        url=url,
         sections=sections,
         lang=_text(meta.get("lang")) or None,
     )
-    return article, note
+    notes = [n for n in (note, ignored) if n]
+    return article, "; ".join(notes) or None
 
 
-def markdown_files(folder: Path, extensions: tuple[str, ...], warnings: list[LoadWarning]) -> list[Path]:
-    """Files with a Markdown extension, in a stable order; symlinked folders are not followed."""
-    suffixes = tuple(e.lower() for e in extensions)
+def markdown_files(folder: Path, knowledge: KnowledgeSettings, warnings: list[LoadWarning]) -> list[Path]:
+    """Regular Markdown files of `folder` within the size limit, in path order; the rest become warnings.
+
+    Nothing outside the folder is ever read: symbolic links (to files or folders) are not
+    followed, and a link to a file inside the folder is left to that file, so it is read once.
+    Pipes, devices and oversized files are refused by their type and size before any read.
+    """
+    suffixes = tuple(e.lower() for e in knowledge.extensions)
     found: list[Path] = []
 
     def on_error(err: OSError) -> None:
         warnings.append(LoadWarning(Path(err.filename or folder), f"cannot read folder: {err.strerror}"))
 
     for root, dirs, files in os.walk(folder, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / name for name in sorted(files) if name.lower().endswith(suffixes) and not name.startswith("."))
+        here = Path(root)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and _enterable(here / d, warnings)]
+        for name in files:
+            if name.lower().endswith(suffixes) and not name.startswith("."):
+                path = here / name
+                reason = _refusal(path, folder, knowledge)
+                if reason:
+                    warnings.append(LoadWarning(path, reason))
+                else:
+                    found.append(path)
+    found.sort(key=lambda p: path_order(p, folder))
     return found
 
 
-def _size(path: Path) -> int:
-    try:
-        if not path.is_file():
-            raise _Skip("not a regular file")
-        return path.stat().st_size
-    except OSError as exc:
-        raise _Skip(f"cannot read file: {exc.strerror or exc}") from None
+def path_order(path: Path, folder: Path) -> tuple[tuple[int, str], ...]:
+    """The order files are read in everywhere, so the same file wins a duplicate in every command.
+
+    A folder's files come before its subfolders, each sorted by name: `dup.markdown`,
+    `dup.md`, then `dup/index.md`.
+    """
+    *folders, name = path.relative_to(folder).parts
+    return (*((1, f) for f in folders), (0, name))
 
 
-def _decode(path: Path) -> tuple[str, str | None]:
+def _enterable(path: Path, warnings: list[LoadWarning]) -> bool:
+    if not _utf8(path.name):
+        warnings.append(LoadWarning(path, "folder name is not valid UTF-8: skipped"))
+        return False
+    if path.is_symlink():
+        warnings.append(LoadWarning(path, "symbolic link to a folder: not followed"))
+        return False
+    return True
+
+
+def _refusal(path: Path, folder: Path, knowledge: KnowledgeSettings) -> str | None:
+    """Why a listed file must not be read, judged from its name, type and size alone."""
+    if not _utf8(path.name):
+        return "file name is not valid UTF-8: skipped"
     try:
-        raw = path.read_bytes()
+        st = path.lstat()
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if stat.S_ISLNK(st.st_mode):
+        return _link_refusal(path, folder)
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (a pipe, device or socket): skipped"
+    if st.st_size > knowledge.max_file_kb * 1024:
+        return _too_large(st.st_size, knowledge)
+    return None
+
+
+def _link_refusal(path: Path, folder: Path) -> str:
+    target = Path(os.path.realpath(path))
+    if not target.is_relative_to(folder):
+        return "symbolic link to a file outside the articles folder: not read"
+    return f"symbolic link to {shown(target.relative_to(folder))}: not read again (the file itself is read where it is)"
+
+
+def _too_large(size: int, knowledge: KnowledgeSettings) -> str:
+    return f"file is larger than knowledge.max_file_kb ({size // 1024} KB > {knowledge.max_file_kb} KB)"
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.walk hands undecodable bytes over as lone surrogates
+        return False
+    return True
+
+
+def file_digest(path: Path, knowledge: KnowledgeSettings) -> str:
+    """A digest of the file's content, read with the same limits as an article ('unreadable' if refused)."""
+    try:
+        return hashlib.blake2b(_read_bytes(path, knowledge), digest_size=16).hexdigest()
+    except _Skip:
+        return "unreadable"
+
+
+def _read_bytes(path: Path, knowledge: KnowledgeSettings) -> bytes:
+    """The file's bytes, checking on the open file that it is still a regular file of allowed size.
+
+    The scan checked the path already, but a file can be swapped between scan and read; the
+    flags refuse a link and make opening a pipe return at once instead of waiting for a writer.
+    """
+    limit = knowledge.max_file_kb * 1024
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
     except OSError as exc:
         raise _Skip(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Skip("not a regular file (a pipe, device or socket): skipped")
+        if st.st_size > limit:
+            raise _Skip(_too_large(st.st_size, knowledge))
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise _Skip(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        raise _Skip(_too_large(len(raw), knowledge))
+    return raw
+
+
+def _decode(raw: bytes) -> tuple[str, str | None]:
     if b"\x00" in raw:
         raise _Skip("binary file (contains NUL bytes)")
     try:
@@ -191,7 +313,9 @@ def _parse(text: str) -> tuple[dict[str, Any], str]:
     except ValueError:
         return {}, text
     try:
-        meta = handler.load(head)
+        meta = _load_yaml(head) if isinstance(handler, frontmatter.YAMLHandler) else handler.load(head)
+    except _Skip:
+        raise
     except yaml.YAMLError as exc:
         raise _Skip(f"frontmatter is not valid YAML: {_yaml_reason(exc)}") from None
     except Exception as exc:  # JSON or TOML frontmatter raise their own errors
@@ -203,23 +327,87 @@ def _parse(text: str) -> tuple[dict[str, Any], str]:
     return meta, body
 
 
+ALIAS_LIMIT = 1_000  # values YAML aliases may add to a frontmatter by repeating others
+
+
+def _load_yaml(head: str) -> Any:
+    """Safe YAML whose aliases are bounded: the node graph is composed and measured before any value is built.
+
+    Aliases let a few hundred bytes stand for billions of values (an 'alias bomb'); counting
+    the expanded size over the graph, each node once, costs what the text costs.
+    """
+    loader = yaml.SafeLoader(head)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        nodes, expanded = _sizes(node)
+        if expanded - nodes > ALIAS_LIMIT:
+            raise _Skip(f"frontmatter aliases expand to more than {ALIAS_LIMIT} extra values (an alias bomb?)")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _sizes(root: yaml.Node) -> tuple[int, int]:
+    """The number of distinct nodes under `root` and the number it stands for once aliases are expanded.
+
+    Iterative, with each node's expanded size remembered, so deep or shared graphs cost one
+    visit per node; a node that contains itself expands without end.
+    """
+    cap = ALIAS_LIMIT * 1_000_000  # sizes are capped so the arithmetic stays small
+    size: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            open_.discard(key)
+            size[key] = min(cap, 1 + sum(size[id(c)] for c in children))
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise _Skip("frontmatter refers to itself through an alias")
+        open_.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_:
+                raise _Skip("frontmatter refers to itself through an alias")
+            if id(child) not in size:
+                stack.append((child, False))
+    return len(size), size[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
 def _yaml_reason(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     mark = getattr(exc, "problem_mark", None)
-    # The frontmatter starts after the opening '---' line, so its line 1 is the file's line 2.
-    return f"{problem} (line {mark.line + 2})" if mark else problem
+    # The frontmatter text starts on the opening '---' line (just after it), so its line 0 is the file's line 1.
+    return f"{problem} (line {mark.line + 1})" if mark else problem
 
 
-def _wanted(meta: dict[str, Any], knowledge: KnowledgeSettings) -> bool:
+def _wanted(meta: dict[str, Any], knowledge: KnowledgeSettings) -> None:
+    """Raise a quiet `_Skip` saying why when the file is deliberately not indexed."""
     key = meta.get("templateKey")
     if key is not None and str(key) not in knowledge.template_keys:
-        return False
+        raise _Skip(f"templateKey '{clip(str(key), 60)}' is not indexed", warn=False)
     lang = meta.get("lang")
     if knowledge.languages and lang is not None and str(lang).lower() not in knowledge.languages:
-        return False
-    if meta.get("draft") is True or meta.get("published") is False:
-        return False
-    return True
+        raise _Skip(f"language '{clip(str(lang), 60)}' is not indexed", warn=False)
+    if meta.get("draft") is True:
+        raise _Skip("a draft (draft: true)", warn=False)
+    if meta.get("published") is False:
+        raise _Skip("not published (published: false)", warn=False)
 
 
 def _text(value: Any) -> str:
@@ -229,15 +417,15 @@ def _text(value: Any) -> str:
 
 
 def _tags(meta: dict[str, Any]) -> tuple[str, ...]:
-    tags: list[str] = []
+    tags: dict[str, str] = {}  # by casefolded name: the first spelling wins
     for key in ("tags", "categories"):
         value = meta.get(key)
         items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
         for item in items:
             tag = _text(item)
-            if tag and tag.casefold() not in {t.casefold() for t in tags}:
-                tags.append(tag)
-    return tuple(tags)
+            if tag:
+                tags.setdefault(tag.casefold(), tag)
+    return tuple(tags.values())
 
 
 def _date(value: Any) -> str | None:

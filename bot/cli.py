@@ -203,6 +203,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         kb = KnowledgeBase(settings, loaded)
         print(f"tags:      {len(kb.tags)} ({sum(len(t.articles) >= 2 for t in kb.tags)} on two or more articles)")
     print(f"left out:  {loaded.excluded} (drafts, unpublished, other templateKey or language)")
+    for left_out in loaded.left_out:
+        print(f"  - {left_out}")
     print(f"warnings:  {len(loaded.warnings)}")
     for warning in loaded.warnings:
         print(f"  - {warning}")

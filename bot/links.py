@@ -7,13 +7,16 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.settings import SiteSettings
 
 # Characters a URL path may hold as they are (RFC 3986 pchar and '/'); all else is %-encoded.
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
 _EMOJI_MARKS = "\ufe0e\ufe0f\u20e3"  # variation selectors and the keycap mark belong to emoji
+# What a query or fragment may hold as it is; '%' stays so already-encoded text is not encoded twice.
+_QUERY_SAFE = _PATH_SAFE + "?%"
+URL_LIMIT = 2048  # longer section links fall back to the page address (Telegram refuses huge buttons)
 
 
 def page_path(relative: PurePath) -> str:
@@ -27,19 +30,46 @@ def page_path(relative: PurePath) -> str:
     return "/".join(parts)
 
 
-def article_url(site: SiteSettings, relative: PurePath, meta: Mapping[str, Any]) -> str:
-    """The article's page address; a frontmatter `permalink`, `path` or `slug` overrides the file path."""
+def article_url(site: SiteSettings, relative: PurePath, meta: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The article's page address, and why a frontmatter address was ignored (if it was).
+
+    A `permalink`, `path` or `slug` overrides the file path, unless it leads off the blog's
+    host or makes an address too long to send.
+    """
     base = site.base_url.rstrip("/")
+    derived = site.article_url.format(base_url=base, path=quote(page_path(relative), safe=_PATH_SAFE))
     for key in ("permalink", "path", "slug"):
         value = meta.get(key)
-        if isinstance(value, str) and value.strip():
-            value = value.strip()
-            if value.startswith(("http://", "https://")):
-                return value
-            if value.startswith("/"):
-                return base + quote(value, safe=_PATH_SAFE + "%")
-            return site.article_url.format(base_url=base, path=quote(value.strip("/"), safe=_PATH_SAFE + "%"))
-    return site.article_url.format(base_url=base, path=quote(page_path(relative), safe=_PATH_SAFE))
+        if not isinstance(value, str) or not value.strip():
+            continue
+        value = value.strip()
+        if value.startswith(("http://", "https://")) or "://" in value.split("/", 1)[0]:
+            url = encode_url(value)
+            if urlsplit(url).netloc.lower() != urlsplit(base).netloc.lower():
+                return derived, f"{key} leads off {urlsplit(base).netloc or 'the blog'}: ignored, the file's address is used"
+        elif value.startswith("/"):
+            url = base + encode_url(value)
+        else:
+            url = site.article_url.format(base_url=base, path=encode_url(value.strip("/")))
+        if len(url) > URL_LIMIT:
+            return derived, f"{key} makes an address over {URL_LIMIT} characters: ignored, the file's address is used"
+        return url, None
+    return derived, None
+
+
+def encode_url(url: str) -> str:
+    """`url` with every character a URL may not hold as it is (spaces, quotes, '<', non-ASCII) %-encoded."""
+    # A '%' that does not start an escape is a literal percent sign.
+    parts = urlsplit(re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url))
+    return urlunsplit(
+        (
+            parts.scheme,
+            quote(parts.netloc, safe=_PATH_SAFE + "[]%"),
+            quote(parts.path, safe=_PATH_SAFE + "%"),
+            quote(parts.query, safe=_QUERY_SAFE),
+            quote(parts.fragment, safe=_QUERY_SAFE),
+        )
+    )
 
 
 def section_url(site: SiteSettings, url: str, heading: str, first: bool) -> str:
@@ -47,9 +77,11 @@ def section_url(site: SiteSettings, url: str, heading: str, first: bool) -> str:
     if first or site.section_links == "none":
         return url
     if site.section_links == "anchor":
-        return f"{url}#{heading_anchor(heading)}"
-    text = _fragment_text(heading)
-    return f"{url}#:~:text={_fragment_quote(text)}" if text else url
+        link = f"{url}#{quote(heading_anchor(heading), safe='-_')}"
+    else:
+        text = _fragment_text(heading)
+        link = f"{url}#:~:text={_fragment_quote(text)}" if text else url
+    return link if len(link) <= URL_LIMIT else url
 
 
 def heading_anchor(heading: str) -> str:

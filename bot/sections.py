@@ -24,6 +24,19 @@ class Section:
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
+TITLE_LIMIT = 200  # characters of a title, description or heading shown in Telegram
+
+
+def clip(text: str, limit: int = TITLE_LIMIT) -> str:
+    """`text` cut to at most `limit` characters, at a word boundary when one is near, with '…'."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
 
 def split_sections(body: str, title: str) -> tuple[Section, ...]:
     """Return the non-empty sections of `body`; text before the first heading is named `title`."""
@@ -71,6 +84,7 @@ class _Splitter:
     def _heading(self, level: int, text: str) -> None:
         if not text:
             return
+        text = clip(text)
         self._close()
         self.literal_list = False
         while self.stack and self.stack[-1][0] >= level:

@@ -15,15 +15,12 @@ import functools
 import hashlib
 import logging
 import os
-import pickle
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from bot import __version__
-from bot.articles import Article, FileResult, LoadWarning, collect, markdown_files, read_file
+from bot import __version__, indexcache
+from bot.articles import FileResult, LoadWarning, collect, file_digest, markdown_files, path_order, read_file
 from bot.errors import KnowledgeError
 from bot.knowledge import KnowledgeBase
 from bot.retrieval import Method
@@ -31,7 +28,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1  # bump when what is stored changes shape
+CACHE_FORMAT = 2  # bump when what is stored changes shape (2: JSON and .npz instead of pickle)
 
 
 @dataclass(frozen=True)
@@ -52,8 +49,9 @@ class ArticleFolder:
         self.method = method
         self._files: dict[Path, _Tracked] = {}
         self._problems: tuple[LoadWarning, ...] = ()
-        key = hashlib.blake2b(str(self.folder).encode(), digest_size=8).hexdigest()
-        self.cache_path = settings.data_dir / "index" / f"{key}.pickle"
+        key = hashlib.blake2b(os.fsencode(self.folder), digest_size=8).hexdigest()
+        self.cache_path = settings.data_dir / "index" / f"{key}.json"
+        self.arrays_path = self.cache_path.with_suffix(".npz")
 
     def load(self) -> KnowledgeBase:
         """The knowledge base, from the index cache when the folder has not changed."""
@@ -77,10 +75,16 @@ class ArticleFolder:
         if not self.folder.is_dir():
             log.warning("articles folder %s is gone; keeping the articles already loaded", self.folder)
             return None
+        skipped = self._problems
         signatures = self._scan()
         changed = [p for p, s in signatures.items() if p not in self._files or self._files[p].signature != s]
         removed = [p for p in self._files if p not in signatures]
         if not changed and not removed:
+            # A newly refused file (a link out of the folder, a pipe) changes no article, but
+            # the operator hears of it as at start-up (a rebuild logs every skipped file).
+            for problem in self._problems:
+                if problem not in skipped:
+                    log.warning("skipped or degraded article %s", problem)
             return None
         for path in removed:
             del self._files[path]
@@ -92,7 +96,7 @@ class ArticleFolder:
         return kb
 
     def _reread(self, path: Path, signature: tuple[int, int]) -> None:
-        digest = _digest(path)
+        digest = file_digest(path, self.settings.knowledge)
         previous = self._files.get(path)
         if previous is not None and previous.digest == digest:
             self._files[path] = replace(previous, signature=signature)
@@ -111,18 +115,18 @@ class ArticleFolder:
         return read_file(path, self.folder, knowledge, site)
 
     def _build(self) -> KnowledgeBase:
-        ordered = [self._files[p].result for p in sorted(self._files, key=lambda p: p.relative_to(self.folder).parts)]
+        ordered = [self._files[p].result for p in sorted(self._files, key=lambda p: path_order(p, self.folder))]
         return KnowledgeBase.from_loaded(self.settings, collect(ordered, self._problems), self.folder, self.method)
 
     def _scan(self) -> dict[Path, tuple[int, int]]:
         """Every Markdown file of the folder with its size and modification time."""
         problems: list[LoadWarning] = []
-        paths = markdown_files(self.folder, self.settings.knowledge.extensions, problems)
+        paths = markdown_files(self.folder, self.settings.knowledge, problems)
         self._problems = tuple(problems)
         return {p: s for p in paths if (s := _signature(p)) is not None}
 
     def _digests(self) -> dict[Path, tuple[tuple[int, int], str]]:
-        return {path: (signature, _digest(path)) for path, signature in self._scan().items()}
+        return {path: (signature, file_digest(path, self.settings.knowledge)) for path, signature in self._scan().items()}
 
     def _fingerprint(self, digests: dict[Path, tuple[tuple[int, int], str]]) -> str:
         s = self.settings
@@ -135,70 +139,40 @@ class ArticleFolder:
 
     def _read_cache(self, fingerprint: str) -> tuple[KnowledgeBase, dict[Path, _Tracked]] | None:
         try:
-            with self.cache_path.open("rb") as f:
-                header = pickle.load(f)
-                if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
-                    log.warning("index cache %s has another format; rebuilding it", self.cache_path)
-                    return None
-                if header.get("fingerprint") != fingerprint:
-                    log.info("articles or settings changed since the index was cached; rebuilding it")
-                    return None
-                articles = pickle.load(f)
-                stored = _ArticleUnpickler(f, articles).load()
+            header, text = indexcache.read_header(self.cache_path)
+            if header.get("format") != CACHE_FORMAT:
+                log.warning("index cache %s has another format; rebuilding it", self.cache_path)
+                return None
+            if header.get("fingerprint") != fingerprint:
+                log.info("articles or settings changed since the index was cached; rebuilding it")
+                return None
+            stored = indexcache.read(header, text, self.arrays_path, self.settings)
+            files = {path: _Tracked(*tracked) for path, tracked in stored["files"].items()}
+            kb = KnowledgeBase.restore(stored["knowledge"], self.settings)
         except FileNotFoundError:
             return None
         except Exception as exc:  # noqa: BLE001 - any damage means: rebuild
-            log.warning("index cache %s is unreadable (%s); rebuilding it", self.cache_path, exc.__class__.__name__)
+            log.warning("index cache %s is unreadable (%s); rebuilding it", self.cache_path, _reason(exc))
             return None
-        return KnowledgeBase.restore(stored["knowledge"], self.settings), stored["files"]
+        return kb, files
 
     def _write_cache(self, fingerprint: str, kb: KnowledgeBase) -> None:
-        """Header, then the articles, then the rest with articles stored as references.
-
-        Pickle remembers every object it writes to share repeated ones; for the many small
-        objects of the articles that memory costs more than the articles themselves, so they
-        are written once without it and referred to by number elsewhere.
-        """
-        articles = list({id(a): a for a in (*kb.articles, *(t.result.article for t in self._files.values() if t.result.article))}.values())
+        """The index as JSON and arrays (see bot.indexcache); a failure only costs the next start-up time."""
+        files = {path: (t.signature, t.digest, t.result) for path, t in self._files.items()}
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".tmp")
+            header = {"format": CACHE_FORMAT, "fingerprint": fingerprint}
+            indexcache.write(self.cache_path, self.arrays_path, header, {"knowledge": kb.state(), "files": files}, self.settings)
+        except indexcache.Unsupported as exc:
+            log.warning("index not cached: %s, which the cache cannot store", exc)
         except OSError as exc:
             log.warning("could not write the index cache %s: %s", self.cache_path, exc)
-            return
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump({"format": CACHE_FORMAT, "fingerprint": fingerprint}, f)
-                plain = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
-                plain.fast = True  # no memo: articles share nothing worth remembering
-                plain.dump(articles)
-                _ArticlePickler(f, articles).dump({"knowledge": kb.state(), "files": self._files})
-            os.replace(temporary, self.cache_path)
-        except OSError as exc:
-            log.warning("could not write the index cache %s: %s", self.cache_path, exc)
-            Path(temporary).unlink(missing_ok=True)
 
 
-class _ArticlePickler(pickle.Pickler):
-    """Writes articles as their number in a list stored beside."""
-
-    def __init__(self, file: Any, articles: list[Article]) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._numbers = {id(a): i for i, a in enumerate(articles)}
-
-    def persistent_id(self, obj: Any) -> int | None:
-        return self._numbers.get(id(obj)) if type(obj) is Article else None
-
-
-class _ArticleUnpickler(pickle.Unpickler):
-    """Reads articles back from their numbers."""
-
-    def __init__(self, file: Any, articles: list[Article]) -> None:
-        super().__init__(file)
-        self._articles = articles
-
-    def persistent_load(self, pid: Any) -> Article:
-        return self._articles[pid]
+def _reason(exc: Exception) -> str:
+    """A short one-line reason for a damaged cache file."""
+    text = " ".join(str(exc).split())[:120]
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
 @functools.cache
@@ -216,13 +190,6 @@ def _signature(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns)
-
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return "unreadable"
 
 
 class Reloader:

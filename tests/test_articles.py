@@ -181,4 +181,7 @@ def test_symlink_loops_and_dangling_links_do_not_hang_or_break_loading(settings:
     (folder / "ok.md").write_text(article("Baik", "Isi.\n"), encoding="utf-8")
     result = load(settings, folder)
     assert [a.id for a in result.articles] == ["ok"]
-    assert [(w.file.name, w.reason) for w in result.warnings] == [("dangling.md", "not a regular file")]
+    assert [(w.file.name, w.reason) for w in result.warnings] == [
+        ("dangling.md", "symbolic link to a file outside the articles folder: not read"),
+        ("loop", "symbolic link to a folder: not followed"),
+    ]
