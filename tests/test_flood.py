@@ -31,3 +31,13 @@ def test_idle_users_are_forgotten() -> None:
     clock.now = 6.0
     guard.forget_idle()
     assert guard._seen == {} and guard._warned == set()
+
+
+def test_a_stream_of_distinct_users_does_not_grow_the_guard_without_end() -> None:
+    clock = Clock()
+    guard = FloodGuard(8, 20.0, clock)
+    for user in range(10_000):  # one new user a second, nobody calls forget_idle
+        clock.now = float(user)
+        assert guard.check(user) is Verdict.ALLOW
+    assert len(guard) <= 2 * 20  # at most the users of the last two windows
+
