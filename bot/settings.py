@@ -161,6 +161,7 @@ class Texts:
     console_unknown_choice: str
     flood: str
     ask_placeholder: str
+    text_only: str
     command_start: str
     command_tanya: str
     command_topik: str

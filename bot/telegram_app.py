@@ -43,6 +43,7 @@ from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
 from bot.questionlog import QuestionLog
+from bot.repeats import RecentIds
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
@@ -93,9 +94,13 @@ class TokenFilter(logging.Filter):
 
 
 def protect_logs(token: str) -> None:
-    """Keep the token out of logs: httpx logs request URLs (which hold it) at INFO."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    """Keep the token out of logs: httpx logs request URLs (which hold it) at INFO.
+
+    Only with -vv (the root logger at DEBUG) do httpx's lines pass, with the token masked.
+    """
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
     token_filter = TokenFilter(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(token_filter)
@@ -133,6 +138,7 @@ def build_application(
     if folder is not None:
         app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
     app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
+    app.bot_data["recent_updates"] = RecentIds()
     _add_handlers(app)
     return app
 
@@ -140,6 +146,7 @@ def build_application(
 def _add_handlers(app: Application) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, _drop_repeats), group=-2)
     app.add_handler(TypeHandler(Update, _flood_check), group=-1)
     app.add_handler(CommandHandler("start", _start, filters=new & private))
     app.add_handler(CommandHandler("help", _help, filters=new & private))
@@ -151,6 +158,8 @@ def _add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("reload", _reload, filters=new & private))
     app.add_handler(MessageHandler(new & private & filters.COMMAND, _unknown_command))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, _question))
+    app.add_handler(MessageHandler(new & private & filters.CAPTION & ~filters.TEXT, _caption))
+    app.add_handler(MessageHandler(new & private & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL, _not_text))
     app.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, _group_reply))
     app.add_handler(CallbackQueryHandler(_button))
     app.add_handler(InlineQueryHandler(_inline))
@@ -194,6 +203,14 @@ async def _prune_daily(log_: QuestionLog) -> None:
 
 
 # Handlers -------------------------------------------------------------------------------------
+
+
+async def _drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram may deliver an update again (a retried webhook call): handle each id once."""
+    if not context.bot_data["recent_updates"].first_time(update.update_id):
+        log.info("update %d was delivered again; ignored", update.update_id)
+        raise ApplicationHandlerStop
+    log.debug("update %d received", update.update_id)
 
 
 async def _flood_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -267,6 +284,18 @@ async def _question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and message.text:
         await _send(update, context, _dialog(context).ask(message.text, *_who(update)))
+
+
+async def _caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo or file with a caption in a private chat: the caption is the question."""
+    message = update.effective_message
+    if message is not None and message.caption:
+        await _send(update, context, _dialog(context).ask(message.caption, *_who(update)))
+
+
+async def _not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, voice note or photo without caption: say that the bot reads text."""
+    await _send(update, context, _dialog(context).text_only())
 
 
 async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
