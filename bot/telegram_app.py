@@ -7,6 +7,8 @@ import contextlib
 import hashlib
 import logging
 import re
+import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -48,6 +50,7 @@ from bot.replies import Reply
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
 from bot.telegram_html import render
+from bot.webhook import Serving, start_server
 
 log = logging.getLogger(__name__)
 
@@ -442,33 +445,18 @@ def _who(update: Update) -> tuple[str | None, str | None]:
 
 
 def run(settings: Settings, webhook: bool = False) -> None:
-    """Load the articles and serve Telegram until interrupted (long polling or webhook)."""
+    """Serve Telegram until SIGTERM or Ctrl+C (long polling or webhook), then flush the log."""
     token = check_token(settings.token)
     protect_logs(token)
-    folder = ArticleFolder(settings)
-    knowledge = folder.load()
-    log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
-    questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
-    app = build_application(settings, knowledge, log=questions, folder=folder)
     t = settings.telegram
+    if (webhook or t.webhook) and not t.webhook_url:
+        raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
+    questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
     try:
         if webhook or t.webhook:
-            if not t.webhook_url:
-                raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
-            path = webhook_path(token)
-            log.info("serving the webhook on %s:%d", t.listen, t.port)
-            app.run_webhook(
-                listen=t.listen,
-                port=t.port,
-                url_path=path,
-                webhook_url=f"{t.webhook_url.rstrip('/')}/{path}",
-                secret_token=webhook_secret(token),
-                allowed_updates=Update.ALL_TYPES,
-                bootstrap_retries=t.startup_retries,
-            )
+            asyncio.run(_serve_webhook(settings, token, questions))
         else:
-            log.info("polling Telegram for updates")
-            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=t.startup_retries)
+            _poll(settings, questions)
     except InvalidToken:
         raise BotError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
     except TelegramError as exc:
@@ -476,3 +464,102 @@ def run(settings: Settings, webhook: bool = False) -> None:
     finally:
         if questions is not None:
             questions.close()
+            log.info("question log flushed and closed")
+
+
+def _poll(settings: Settings, questions: QuestionLog | None) -> None:
+    """Long polling; python-telegram-bot stops fetching on SIGTERM and handles what it fetched."""
+    folder = ArticleFolder(settings)
+    knowledge = folder.load()
+    log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
+    app = build_application(settings, knowledge, log=questions, folder=folder)
+    log.info("polling Telegram for updates")
+    app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=settings.telegram.startup_retries)
+    log.info("stopped polling; every update taken was handled")
+
+
+async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog | None) -> None:
+    """Bind the port first (/healthz says 503), load the articles, then take updates until SIGTERM."""
+    t = settings.telegram
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    serving = Serving()
+    server = start_server(serving, webhook_path(token), webhook_secret(token), t.listen, t.port)
+    log.info("serving the webhook on %s:%d; loading the articles", t.listen, t.port)
+    try:
+        folder = ArticleFolder(settings)
+        knowledge = await _unless_stopped(_in_thread(folder.load), stopping)
+        if knowledge is None:
+            return
+        log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
+        app = build_application(settings, knowledge, log=questions, folder=folder)
+        await _bootstrap(app, f"{t.webhook_url.rstrip('/')}/{webhook_path(token)}", webhook_secret(token), t.startup_retries)
+        try:
+            await app.start()
+            serving.app, serving.articles, serving.accepting = app, len(knowledge.articles), True
+            await stopping.wait()
+            log.info("SIGTERM: taking no more updates, finishing the ones in flight")
+            serving.accepting = False
+            server.stop()
+            await app.stop()
+        finally:
+            await app.shutdown()
+            await _post_shutdown(app)
+    finally:
+        server.stop()
+        await server.close_all_connections()
+
+
+async def _bootstrap(app: Application, url: str, secret: str, retries: int) -> None:
+    """Initialize the Application and register the webhook, retrying network errors."""
+    pause = 1.0
+    for attempt in range(retries + 1):
+        try:
+            await app.initialize()
+            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            break
+        except NetworkError as exc:
+            if attempt == retries:
+                raise
+            log.warning("cannot reach Telegram (%s), retry %d in %.0f s", exc, attempt + 1, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
+    await _post_init(app)
+
+
+def _in_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+    """Run `work` in a daemon thread, so a SIGTERM during a long load need not wait for it."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def target() -> None:
+        try:
+            result, error = work(), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: the bot stopped meanwhile
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=target, name="load-articles", daemon=True).start()
+    return future
+
+
+async def _unless_stopped(work: asyncio.Future[T], stopping: asyncio.Event) -> T | None:
+    """The result of `work`, or None when `stopping` is set first."""
+    stop = asyncio.ensure_future(stopping.wait())
+    done, _ = await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if work in done:
+        return work.result()
+    log.info("SIGTERM while loading the articles: exiting")
+    return None
