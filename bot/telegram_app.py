@@ -486,7 +486,10 @@ async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     serving = Serving()
-    server = start_server(serving, webhook_path(token), webhook_secret(token), t.listen, t.port)
+    try:
+        server = start_server(serving, webhook_path(token), webhook_secret(token), t.listen, t.port)
+    except OSError as exc:
+        raise BotError(f"cannot listen on {t.listen}:{t.port}: {exc.strerror or exc}") from None
     log.info("serving the webhook on %s:%d; loading the articles", t.listen, t.port)
     try:
         folder = ArticleFolder(settings)
@@ -501,7 +504,7 @@ async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog 
             serving.app, serving.articles, serving.accepting = app, len(knowledge.articles), True
             await stopping.wait()
             log.info("SIGTERM: taking no more updates, finishing the ones in flight")
-            serving.accepting = False
+            serving.accepting, serving.stopping = False, True
             server.stop()
             await app.stop()
         finally:

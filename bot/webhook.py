@@ -27,11 +27,12 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 @dataclass
 class Serving:
-    """What the server hands updates to; empty until the articles are loaded."""
+    """What the server hands updates to: set once the articles are loaded, cleared on SIGTERM."""
 
     app: Application | None = None
     articles: int | None = None
     accepting: bool = False
+    stopping: bool = False
 
 
 @stream_request_body
@@ -57,7 +58,7 @@ class _Updates(RequestHandler):
             self.send_error(405)
         elif not hmac.compare_digest(self.request.headers.get(SECRET_HEADER, "").encode(), self.secret.encode()):
             self.send_error(403)
-        elif int(self.request.headers.get("Content-Length") or 0) > self.max_body:
+        elif _announced_length(self.request.headers.get("Content-Length")) > self.max_body:
             self.send_error(413)
         elif not self.serving.accepting or self.serving.app is None:
             self.send_error(503)  # loading or stopping: Telegram delivers the update again later
@@ -98,18 +99,31 @@ class _Health(RequestHandler):
         self.serving = serving
 
     def get(self) -> None:
-        if self.serving.articles is None:
+        if self.serving.stopping:
+            self.set_status(503)
+            self.finish({"status": "stopping"})
+        elif self.serving.articles is None:
             self.set_status(503)
             self.finish({"status": "loading"})
         else:
             self.finish({"status": "ok", "articles": self.serving.articles})
 
 
-def _quiet_access_log(handler: RequestHandler) -> None:
-    """Access lines only for refusals: the webhook path is a secret of its own."""
+def _announced_length(value: str | None) -> int:
+    """A request's Content-Length; one that is not a number counts as too large."""
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 1 << 62
+
+
+def _access_log(handler: RequestHandler) -> None:
+    """One line per refused request; the webhook path is a secret, so it is never written."""
     status = handler.get_status()
-    if status >= 400 and status != 503:
-        log.info("webhook: %d for %s %s", status, handler.request.method, "/healthz" if handler.request.path == "/healthz" else "a request")
+    if status < 400 or status == 503:
+        return
+    where = "the webhook path" if isinstance(handler, _Updates) else repr(handler.request.path[:100])
+    log.log(logging.INFO if status in (400, 403, 413) else logging.DEBUG, "webhook: %d for %s %s", status, handler.request.method, where)
 
 
 def start_server(serving: Serving, path: str, secret: str, listen: str, port: int, max_body: int = MAX_BODY) -> HTTPServer:
@@ -118,7 +132,7 @@ def start_server(serving: Serving, path: str, secret: str, listen: str, port: in
         (r"/healthz", _Health, {"serving": serving}),
         (f"/{path.strip('/')}", _Updates, {"serving": serving, "secret": secret, "max_body": max_body}),
     ]
-    web = TornadoApplication(routes, default_handler_class=_Refused, log_function=_quiet_access_log)
+    web = TornadoApplication(routes, default_handler_class=_Refused, log_function=_access_log)
     # Tornado's own bound is a backstop above ours, so the handlers answer 413 themselves.
     server = HTTPServer(web, max_body_size=2 * max_body, max_buffer_size=4 * max_body, body_timeout=30)
     server.listen(port, address=listen)

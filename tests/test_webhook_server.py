@@ -177,3 +177,35 @@ def test_the_port_is_bound_before_the_articles_load(tmp_path: Path) -> None:
         assert log.index("serving the webhook on 127.0.0.1") < log.index("loaded 1500 articles")
     finally:
         hook.stop()
+
+
+def test_a_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import PROJECT
+
+    config = tmp_path / "local.yaml"
+    config.write_text("telegram:\n  listen: 127.0.0.1\n", encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+        env.update(TELEGRAM_BOT_TOKEN=TOKEN, PORT=str(port), WEBHOOK_URL="https://bot.example.test", BOT_DATA_DIR=str(tmp_path / "data"))
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--webhook", "--config", str(config)],
+            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_a_content_length_that_is_not_a_number_is_refused(hook: Webhook) -> None:
+    head = f"POST /{webhook_path(TOKEN)} HTTP/1.1\r\nHost: bot\r\nX-Telegram-Bot-Api-Secret-Token: {webhook_secret(TOKEN)}\r\n"
+    with socket.create_connection(("127.0.0.1", hook.port), timeout=10) as conn:
+        conn.sendall((head + "Content-Length: 12abc\r\n\r\n{}").encode())
+        line = conn.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+    assert line.split()[1] in ("400", "413"), line
+    assert hook.health().status_code == 200
