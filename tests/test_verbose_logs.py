@@ -37,8 +37,8 @@ def chat_with_logging(emulator: Emulator, root: Path, flag: str) -> str:
 
 def test_v_shows_the_bots_detail_without_personal_data(emulator: Emulator, tmp_path: Path) -> None:
     log = chat_with_logging(emulator, tmp_path, "-v")
-    assert " DEBUG bot.telegram_app: update " in log  # the bot's own detail is there
-    assert PHONE not in log and "Pengguna" not in log  # the message and the user's name are not
+    assert PHONE not in log and "Pengguna" not in log  # neither the message nor the user's name
+    assert " DEBUG bot.telegram_app: update " in log  # but the bot's own detail
     assert " DEBUG telegram" not in log and " DEBUG httpx" not in log
     assert TOKEN not in log
 
