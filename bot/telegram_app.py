@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# After SIGTERM, replies still being retried get this long before they are given up: with a
+# request's own timeout on top, the process exits within the 10 s platforms wait.
+STOP_GRACE_SECONDS = 4.0
 T = TypeVar("T")
 
 
@@ -142,6 +145,7 @@ def build_application(
         app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
     app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
     app.bot_data["recent_updates"] = RecentIds()
+    app.bot_data["stopping"] = asyncio.Event()
     _add_handlers(app)
     return app
 
@@ -419,12 +423,29 @@ async def _retry(call: Callable[[], Awaitable[T]], context: ContextTypes.DEFAULT
         except (BadRequest, Forbidden, RetryAfter):
             raise  # not transient, or already retried by the rate limiter
         except NetworkError as exc:  # includes TimedOut
-            if time.monotonic() + pause > deadline:
+            if time.monotonic() + pause > min(deadline, context.bot_data.get("stop_by", deadline)):
                 raise
             log.warning("Telegram call failed (%s), retry %d in %.1f s", exc, attempt, pause)
-            await asyncio.sleep(pause)
+            await _pause(pause, context.bot_data["stopping"])
             pause = min(pause * 2, 10.0)
             attempt += 1
+
+
+async def _pause(seconds: float, stopping: asyncio.Event) -> None:
+    """Sleep, but wake when the bot begins to stop, so the retry is weighed against the grace period."""
+    if stopping.is_set():
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
+
+
+def _begin_stop(app: Application) -> None:
+    """SIGTERM: replies still being retried get STOP_GRACE_SECONDS more, then fail."""
+    if "stop_by" not in app.bot_data:
+        log.info("SIGTERM: taking no more updates, finishing the ones in flight")
+        app.bot_data["stop_by"] = time.monotonic() + STOP_GRACE_SECONDS
+        app.bot_data["stopping"].set()
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -473,9 +494,24 @@ def _poll(settings: Settings, questions: QuestionLog | None) -> None:
     knowledge = folder.load()
     log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
     app = build_application(settings, knowledge, log=questions, folder=folder)
+    setup = app.post_init
+
+    async def post_init(app: Application) -> None:
+        if setup is not None:
+            await setup(app)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, _stop_polling, app)
+
+    app.post_init = post_init
     log.info("polling Telegram for updates")
     app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=settings.telegram.startup_retries)
     log.info("stopped polling; every update taken was handled")
+
+
+def _stop_polling(app: Application) -> None:
+    _begin_stop(app)
+    app.stop_running()
 
 
 async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog | None) -> None:
@@ -503,7 +539,7 @@ async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog 
             await app.start()
             serving.app, serving.articles, serving.accepting = app, len(knowledge.articles), True
             await stopping.wait()
-            log.info("SIGTERM: taking no more updates, finishing the ones in flight")
+            _begin_stop(app)
             serving.accepting, serving.stopping = False, True
             server.stop()
             await app.stop()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from conftest import CAREERS
-from emulator_client import TOKEN, BotProcess, Emulator, User, careers_bot, emulator_missing
+from emulator_client import BotProcess, Emulator, User, careers_bot, emulator_missing, eventually
 from test_webhook_server import SECRET, Webhook, update
 
 QUESTIONS = ["gaji network engineer", "apa itu backend developer", "framework frontend", "sertifikasi jaringan"]
@@ -117,3 +117,21 @@ def test_sigterm_while_polling_loses_no_question(emulator: Emulator, tmp_path: P
         second.stop()
     assert after == {u.id: 1 for u in users}  # every question answered once: none lost, none twice
     assert "question log flushed and closed" in first.output()
+
+
+def test_sigterm_during_a_telegram_outage_still_exits_within_10_s(tmp_path: Path) -> None:
+    hook = Webhook(tmp_path, CAREERS)
+    try:
+        hook.wait_ready()
+        user = User(hook.emulator)
+        hook.emulator.control("outage", seconds=120)  # the reply will be retried for 60 s
+        response = httpx.post(hook.url, json=update(user, "gaji network engineer", 990_000 + user.id), headers=SECRET, timeout=10)
+        assert response.status_code == 200
+        assert eventually(lambda: "Telegram call failed" in hook.bot.output(), timeout=20)  # the reply is in flight
+        elapsed = stop_and_time(hook.bot)
+        log = hook.bot.output()
+    finally:
+        hook.stop()
+    assert elapsed < 10, log
+    assert "error while handling an update" in log  # given up after the grace period, with its traceback
+    assert logged_questions(tmp_path / "data") == ["gaji network engineer"]
