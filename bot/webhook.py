@@ -54,10 +54,10 @@ class _Updates(RequestHandler):
         self.body = bytearray()
 
     def prepare(self) -> None:
-        if self.request.method != "POST":
-            self.send_error(405)
-        elif not hmac.compare_digest(self.request.headers.get(SECRET_HEADER, "").encode(), self.secret.encode()):
+        if not hmac.compare_digest(self.request.headers.get(SECRET_HEADER, "").encode(), self.secret.encode()):
             self.send_error(403)
+        elif self.request.method != "POST":
+            self.send_error(405)
         elif _announced_length(self.request.headers.get("Content-Length")) > self.max_body:
             self.send_error(413)
         elif not self.serving.accepting or self.serving.app is None:
@@ -78,10 +78,8 @@ class _Updates(RequestHandler):
         if app is None or not self.serving.accepting:
             self.send_error(503)
             return
-        try:
-            update = Update.de_json(json.loads(self.body), app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("webhook: a request with an unreadable update was refused (%s)", type(exc).__name__)
+        update = _parse(bytes(self.body), app)
+        if update is None:
             self.send_error(400)
             return
         await app.update_queue.put(update)
@@ -89,7 +87,19 @@ class _Updates(RequestHandler):
         self.finish()
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        log.warning("webhook: %s", value)
+        log.warning("error in a webhook request: %s", value)
+
+
+def _parse(body: bytes, app: Application) -> Update | None:
+    """The update in a request body, or None (logged) when it is not one."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            raise ValueError("no integer update_id")
+        return Update.de_json(data, app.bot)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("refused a request that holds no update (%s)", type(exc).__name__)
+        return None
 
 
 class _Health(RequestHandler):
@@ -123,7 +133,7 @@ def _access_log(handler: RequestHandler) -> None:
     if status < 400 or status == 503:
         return
     where = "the webhook path" if isinstance(handler, _Updates) else repr(handler.request.path[:100])
-    log.log(logging.INFO if status in (400, 403, 413) else logging.DEBUG, "webhook: %d for %s %s", status, handler.request.method, where)
+    log.log(logging.INFO if status in (400, 403, 413) else logging.DEBUG, "%d for %s %s", status, handler.request.method, where)
 
 
 def start_server(serving: Serving, path: str, secret: str, listen: str, port: int, max_body: int = MAX_BODY) -> HTTPServer:

@@ -156,8 +156,9 @@ def test_an_update_posted_three_times_is_answered_once(hook: Webhook) -> None:
     assert user.replies(0) == []  # nothing more came for the repeats
 
 
-def test_a_body_that_is_not_an_update_is_refused_with_400(hook: Webhook) -> None:
-    assert httpx.post(hook.url, content=b"{not json", headers=SECRET, timeout=5).status_code == 400
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b"null", b'"x"', b"{}", b'{"update_id": "x"}', b'{"update_id": 5, "message": 3}'])
+def test_a_body_that_is_not_an_update_is_refused_with_400(hook: Webhook, body: bytes) -> None:
+    assert httpx.post(hook.url, content=body, headers=SECRET, timeout=5).status_code == 400
     assert hook.health().status_code == 200
 
 
