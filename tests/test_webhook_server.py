@@ -70,9 +70,11 @@ def hook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webhook]:
     if reason:
         pytest.skip(reason)
     running = Webhook(tmp_path_factory.mktemp("hook"), CAREERS)
-    running.wait_ready()
-    yield running
-    running.stop()
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
 
 
 def peak_rss_mb(pid: int) -> float:
