@@ -47,7 +47,7 @@ def test_sigterm_in_webhook_mode_finishes_what_was_taken(tmp_path: Path) -> None
     hook = Webhook(tmp_path, CAREERS)
     try:
         hook.wait_ready()
-        users = [User(hook.emulator) for _ in range(80)]
+        users = [User(hook.emulator) for _ in range(150)]
         outcome: dict[int, int | str] = {}
         enough = threading.Event()
 
