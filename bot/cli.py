@@ -38,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, metavar="FILE", help="extra settings file merged over config/*.yaml")
     common.add_argument("--knowledge", type=Path, metavar="DIR", help="articles folder (default: from settings)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0,
+        help="-v: the bot's own detail; -vv: also the libraries' debug output (holds personal data)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("chat", parents=[common], help="chat with the bot in this terminal")
@@ -73,9 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+def _setup_logging(verbosity: int, quiet: bool) -> None:
+    """-v: debug lines of the bot's own loggers; -vv: every library's too (whole updates)."""
+    level = logging.DEBUG if verbosity >= 2 else logging.WARNING if quiet and not verbosity else logging.INFO
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if verbosity == 1:
+        log.setLevel(logging.DEBUG)
+    elif verbosity >= 2:
+        logging.getLogger("markdown_it").setLevel(logging.INFO)  # one line per parser rule: noise
+        log.warning("-vv: library debug output is on; it holds whole Telegram updates, so personal data will be written to this log")
 
 
 def _knowledge(settings: Settings, folder: Path | None = None):  # noqa: ANN202 - lazy import keeps --help fast

@@ -106,6 +106,10 @@ class Dialog:
         """For a command the bot does not have."""
         return replies.notice(self.texts.unknown_command, kind="unknown")
 
+    def text_only(self) -> Reply:
+        """For a sticker, voice note or other message without text."""
+        return replies.notice(self.texts.text_only, kind="text_only")
+
     def flood_warning(self) -> Reply:
         """Tells a user flooding the bot to slow down."""
         return replies.notice(self.texts.flood, kind="flood")

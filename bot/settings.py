@@ -212,6 +212,7 @@ class Texts:
     console_unknown_choice: str
     flood: str
     ask_placeholder: str
+    text_only: str
     inline_ask_in_chat: str
     forget_confirm: str
     forget_done: str
