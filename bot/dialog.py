@@ -7,20 +7,22 @@ import itertools
 import math
 import re
 import secrets
+import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot import replies, reports
+from bot import replies
 from bot.articles import Article
 from bot.knowledge import KnowledgeBase, Tag
-from bot.questionlog import Entry, QuestionLog
+from bot.privacy import mask_personal
 from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
 from bot.settings import Settings
+from bot.store import Entry, Store, StoreUnavailable, reports
 
 TAGS_PER_PAGE = 8
 ARTICLES_PER_PAGE = 6
@@ -50,11 +52,11 @@ class Asked:
 class Dialog:
     """Answers chat input. The knowledge base can be swapped at any time (live reload)."""
 
-    def __init__(self, settings: Settings, knowledge: KnowledgeBase, log: QuestionLog | None = None) -> None:
+    def __init__(self, settings: Settings, knowledge: KnowledgeBase, store: Store | None = None) -> None:
         self.settings = settings
         self.texts = settings.texts
         self.knowledge = knowledge
-        self.log = log
+        self.store = store
         self._memory: OrderedDict[str, Asked | str] = OrderedDict()
         # A per-process prefix keeps keys from an earlier run from meaning something else now.
         self._prefix = secrets.token_hex(2)
@@ -94,17 +96,19 @@ class Dialog:
 
     def forget(self) -> Reply:
         """Asks to confirm deleting everything logged about the user (/hapusdata)."""
-        if self.log is None:
+        if self.store is None:
             return replies.notice(self.texts.forget_unavailable, kind="forget_unavailable")
         buttons = (Button(self.texts.button_forget_yes, action="x:y"), Button(self.texts.button_forget_no, action="x:n"))
         return Reply(replies.notice(self.texts.forget_confirm).blocks, (buttons,), kind="forget")
 
     def stats(self, days: int = 7) -> Reply:
-        """Question counts for the team (/stats)."""
-        if self.log is None:
+        """Question counts for the team (/stats); reads the store (call it off the event loop)."""
+        if self.store is None:
             return replies.notice(self.texts.admin_unavailable, kind="admin")
-        with self.log.reading() as db:
-            t = reports.totals(db, reports.since(days, self.log.clock()))
+        try:
+            t = self.store.totals(reports.since(days, time.time()))
+        except StoreUnavailable:
+            return replies.notice(self.texts.store_unavailable, kind="admin")
         text = self.texts.admin_stats.format(
             days=days, questions=t.questions, users=t.users, answered=t.answered, share=t.share,
             helpful=t.helpful, not_helpful=t.not_helpful,
@@ -112,11 +116,17 @@ class Dialog:
         return Reply(tuple(block(line) for line in text.splitlines() if line.strip()), kind="admin")
 
     def unanswered(self, days: int = 30) -> Reply:
-        """Unanswered questions grouped by topic, for the team (/unanswered)."""
-        if self.log is None:
+        """Unanswered questions grouped by topic, for the team (/unanswered); call it off the event loop.
+
+        The grouping runs in another process, so it cannot hold up other users' replies.
+        """
+        if self.store is None:
             return replies.notice(self.texts.admin_unavailable, kind="admin")
-        with self.log.reading() as db:
-            groups = reports.unanswered(db, reports.since(days, self.log.clock()), self.knowledge.normalizer, limit=10)
+        try:
+            start = reports.since(days, time.time())
+            groups = reports.unanswered(self.store, start, self.settings.language, limit=10, isolated=True)
+        except StoreUnavailable:
+            return replies.notice(self.texts.store_unavailable, kind="admin")
         if not groups:
             return replies.notice(self.texts.admin_unanswered_none, kind="admin")
         items = tuple(block(f"{g.count}× {' | '.join(g.examples)}", "item") for g in groups)
@@ -161,8 +171,8 @@ class Dialog:
     def ask(self, question: str, user: str | None = None, chat_type: str | None = None) -> Reply:
         """Answer a question, suggest articles when unsure, or say honestly there is no answer.
 
-        With a question log, the question is logged (queued: the reply does not wait for it),
-        the user under a salted hash.
+        With a store, the question is logged (queued: the reply does not wait for it), phone
+        numbers and e-mail addresses masked, the user under a salted hash.
         """
         question = _clean(question)
         if not question:
@@ -172,13 +182,13 @@ class Dialog:
             return replies.notice(self.texts.question_too_long.format(limit=limit), kind="too_long")
         result = self.knowledge.search(question)
         key = self._remember(Asked(question, result))
-        if self.log is not None:
+        if self.store is not None:
             best = result.best
-            self.log.record(
+            self.store.record(
                 Entry(
-                    ref=key, question=question, answered=best is not None,
+                    ref=key, question=mask_personal(question), answered=best is not None,
                     article=best.article.id if best else None, section=best.section.heading if best else None,
-                    score=round(result.score, 4), user_hash=self.log.user_hash(user) if user else None, chat_type=chat_type,
+                    score=round(result.score, 4), user=user, chat_type=chat_type,
                 )
             )
         if not result.answered:
@@ -238,10 +248,12 @@ class Dialog:
             return None
         if args == ["n"]:
             return _as_edit(replies.notice(self.texts.forget_cancelled, kind="forget_cancelled"))
-        if self.log is None or user is None:
+        if self.store is None or user is None:
             return _as_edit(replies.notice(self.texts.forget_unavailable, kind="forget_unavailable"))
-        count = self.log.forget_user(self.log.user_hash(user)).result(timeout=30)
-        return _as_edit(replies.notice(self.texts.forget_done.format(count=count), kind="forget_done"))
+        done = self.store.forget(user)  # waits for the database: call press() off the event loop
+        if not done.complete:
+            return _as_edit(replies.notice(self.texts.forget_pending.format(count=done.buffered), kind="forget_pending"))
+        return _as_edit(replies.notice(self.texts.forget_done.format(count=done.count), kind="forget_done"))
 
     def _press_answer(self, args: list[str], user: str | None) -> Reply | None:
         asked, index = self._asked(args, 0), _int(args, 1)
@@ -270,8 +282,8 @@ class Dialog:
         if asked is None or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
             return None
         chosen = asked.result.candidates[index]
-        if self.log is not None:
-            self.log.vote(args[0], vote == 1, chosen.article.id, chosen.section.heading)
+        if self.store is not None:
+            self.store.vote(args[0], vote == 1, chosen.article.id, chosen.section.heading)
         return Reply(toast=self.texts.feedback_thanks, kind="feedback")
 
     def _press_topics(self, args: list[str], user: str | None) -> Reply | None:

@@ -122,6 +122,18 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """PostgreSQL, used instead of the SQLite file when DATABASE_URL is set."""
+
+    # Connections the bot opens at most (one is the writer's); small plans allow about 20.
+    pool_size: int = 5
+    # Writes kept in memory while the database is unreachable; beyond this they are dropped (counted).
+    buffer: int = 10_000
+    # Seconds to wait for a connection before treating the database as unreachable.
+    connect_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
 class Texts:
     """Every sentence a chat user reads, in Indonesian."""
 
@@ -171,6 +183,8 @@ class Texts:
     forget_done: str
     forget_cancelled: str
     forget_unavailable: str
+    forget_pending: str
+    store_unavailable: str
     button_forget_yes: str
     button_forget_no: str
     admin_stats: str
@@ -193,7 +207,9 @@ class Settings:
     language: LanguageSettings = field(default_factory=LanguageSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     token: str | None = field(default=None, repr=False)
+    database_url: str | None = field(default=None, repr=False)
     log_salt: str | None = field(default=None, repr=False)
 
     def with_knowledge(self, folder: Path) -> Settings:
@@ -220,6 +236,8 @@ def load_settings(
         _merge(merged, _read_layer(override, base=override.resolve().parent), None)
     if "token" in merged:
         raise ConfigError("config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN")
+    if "database_url" in merged:
+        raise ConfigError("config: 'database_url' is read only from the environment variable DATABASE_URL")
     if "log_salt" in merged:
         raise ConfigError("config: 'log_salt' is read only from the environment variable BOT_LOG_SALT")
     if env.get("BOT_DATA_DIR"):
@@ -231,7 +249,12 @@ def load_settings(
     _check(settings)
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     salt = env.get("BOT_LOG_SALT", "").strip() or None
-    return dataclasses.replace(settings, token=token, log_salt=salt)
+    url = env.get("DATABASE_URL", "").strip() or None
+    if url is not None:
+        from bot.store.url import check_url
+
+        check_url(url)
+    return dataclasses.replace(settings, token=token, log_salt=salt, database_url=url)
 
 
 def _apply_environment(merged: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -316,6 +339,9 @@ def _check(settings: Settings) -> None:
         raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', 'send_retry_seconds' and 'concurrent_updates' must be positive")
     if settings.log.retention_days < 1:
         raise ConfigError("config: 'log.retention_days' must be at least 1")
+    d = settings.database
+    if d.pool_size < 2 or d.buffer < 1 or d.connect_timeout <= 0:
+        raise ConfigError("config: 'database.pool_size' must be at least 2, 'database.buffer' and 'database.connect_timeout' positive")
     if settings.knowledge.reload_seconds < 0:
         raise ConfigError("config: 'knowledge.reload_seconds' must not be negative")
     if settings.knowledge.max_file_kb < 1:
@@ -347,6 +373,7 @@ _TEXT_FIELDS = {
     "tag_articles": {"tag", "count"},
     "question_too_long": {"limit"},
     "forget_done": {"count"},
+    "forget_pending": {"count"},
     "admin_stats": {"days", "questions", "users", "answered", "share", "helpful", "not_helpful"},
     "admin_unanswered": {"days"},
     "admin_reloaded": {"count"},

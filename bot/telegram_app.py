@@ -42,10 +42,11 @@ from bot.dialog import Dialog
 from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
-from bot.questionlog import QuestionLog
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
+from bot.store import QueuedStore, Store, open_store
+from bot.store.url import protect_logs as protect_database_url
 from bot.telegram_html import render
 
 log = logging.getLogger(__name__)
@@ -106,12 +107,12 @@ def build_application(
     knowledge: KnowledgeBase,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    log: QuestionLog | None = None,
+    store: Store | None = None,
     folder: ArticleFolder | None = None,
 ) -> Application:
     """The bot's Application with every handler; `request` replaces the HTTP layer (tests).
 
-    With `log`, questions and votes are logged; with `folder`, the articles are re-indexed in
+    With `store`, questions and votes are logged; with `folder`, the articles are re-indexed in
     the background when they change.
     """
     token = check_token(settings.token)
@@ -128,7 +129,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.post_shutdown(_post_shutdown).build()
     app.bot_data["settings"] = settings
-    dialog = Dialog(settings, knowledge, log=log)
+    dialog = Dialog(settings, knowledge, store=store)
     app.bot_data["dialog"] = dialog
     if folder is not None:
         app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
@@ -174,9 +175,9 @@ async def _post_init(app: Application) -> None:
     reloader = app.bot_data.get("reloader")
     if reloader is not None and reloader.seconds > 0:
         app.bot_data["reload_task"] = asyncio.create_task(reloader.run())
-    log_ = app.bot_data["dialog"].log
-    if log_ is not None:
-        app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(log_))
+    store = app.bot_data["dialog"].store
+    if store is not None:
+        app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(store))
 
 
 async def _post_shutdown(app: Application) -> None:
@@ -186,11 +187,11 @@ async def _post_shutdown(app: Application) -> None:
             task.cancel()
 
 
-async def _prune_daily(log_: QuestionLog) -> None:
+async def _prune_daily(store: Store) -> None:
     """Apply the retention period once a day (it is applied at start-up too)."""
     while True:
         await asyncio.sleep(86400)
-        log_.prune()
+        store.prune()
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -241,12 +242,13 @@ def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 async def _stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = _dialog(context)
-    await _send(update, context, dialog.stats() if _is_admin(update, context) else dialog.help())
+    # Storage reads run in a thread: the event loop keeps serving other users meanwhile.
+    await _send(update, context, await asyncio.to_thread(dialog.stats) if _is_admin(update, context) else dialog.help())
 
 
 async def _unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = _dialog(context)
-    await _send(update, context, dialog.unanswered() if _is_admin(update, context) else dialog.help())
+    await _send(update, context, await asyncio.to_thread(dialog.unanswered) if _is_admin(update, context) else dialog.help())
 
 
 async def _reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -281,7 +283,8 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    reply = _dialog(context).press(query.data or "", user=_who(update)[0])
+    # A press may wait for the store (/hapusdata): off the event loop.
+    reply = await asyncio.to_thread(_dialog(context).press, query.data or "", _who(update)[0])
     await _retry(lambda: query.answer(reply.toast), context)
     if not reply.blocks:
         return
@@ -419,8 +422,10 @@ def run(settings: Settings, webhook: bool = False) -> None:
     folder = ArticleFolder(settings)
     knowledge = folder.load()
     log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
-    questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
-    app = build_application(settings, knowledge, log=questions, folder=folder)
+    protect_database_url(settings.database_url)
+    # Opening never fails for an unreachable store: it warns once and retries in the background.
+    store: QueuedStore | None = open_store(settings) if settings.log.enabled else None
+    app = build_application(settings, knowledge, store=store, folder=folder)
     t = settings.telegram
     try:
         if webhook or t.webhook:
@@ -445,5 +450,5 @@ def run(settings: Settings, webhook: bool = False) -> None:
     except TelegramError as exc:
         raise BotError(f"cannot start talking to Telegram at {t.base_url}: {str(exc).replace(token, '<token>')}") from None
     finally:
-        if questions is not None:
-            questions.close()
+        if store is not None:
+            store.close()
