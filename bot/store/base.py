@@ -465,7 +465,8 @@ class QueuedStore:
                 self._pending = [w for w in self._pending if not w.cancelled]
                 while not self._pending and not self._stopping:
                     self._lock.wait()
-                if self._stopping and (not self._pending or db is None):
+                # Closing: write what is left, unless the database is known to be unreachable.
+                if self._stopping and (not self._pending or (db is None and self._failures)):
                     break
                 batch = [w for w in self._pending if not w.cancelled][:BATCH]
             if db is None:
