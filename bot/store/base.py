@@ -423,6 +423,9 @@ class QueuedStore:
         return int(row[0]) if row else 0
 
     def _read(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        if self._failures and self._writer.is_alive():
+            # Known to be unreachable: answer at once rather than wait for a connection timeout.
+            raise StoreUnavailable(f"the {self.name} is unreachable; retrying in the background")
         try:
             with self._connection() as db:
                 return [tuple(r) for r in self._run(db, sql, params).fetchall()]
@@ -474,7 +477,7 @@ class QueuedStore:
                 if db is None:
                     with self._lock:
                         self._lock.wait_for(lambda: self._stopping, timeout=pause)
-                    pause = min(pause * 2, 30.0)
+                    pause = min(pause * 2, 10.0)
                     continue
                 pause = 0.5
             try:
