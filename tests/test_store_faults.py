@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import subprocess
@@ -175,22 +176,39 @@ def test_unreachable_at_start_buffers_and_writes_when_back(postgres) -> None:
     store.close()
 
 
-def test_a_corrupt_sqlite_file_is_retried_in_the_background(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+class Warned(logging.Handler):
+    """Sets an event when the store warns (to wait for the writer's first attempt, not sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.event = threading.Event()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+        self.event.set()
+
+
+def test_a_corrupt_sqlite_file_is_retried_in_the_background(tmp_path: Path) -> None:
     path = tmp_path / "questions.sqlite3"
     path.write_bytes(b"this is not a database\n" * 200)
-    with caplog.at_level("WARNING", logger="bot.store"):
+    warned = Warned()
+    logging.getLogger("bot.store").addHandler(warned)
+    try:
         store = SqliteStore.open(tmp_path, retention_days=30, salt="s")
         pending = store.record(Entry("r1", "pertanyaan", True))
+        assert warned.event.wait(30)
         with pytest.raises(StoreUnavailable):
             store.totals(0)
         path.unlink()  # the operator moves the broken file away
         assert store.wait_available(60)
         pending.result(10)
-    assert store.totals(0).questions == 1
-    store.close()
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.store"]
-    assert warnings[0].startswith("question log unavailable (file is not a database)")
-    assert sum("unavailable" in w for w in warnings) == 1
+        assert store.totals(0).questions == 1
+        store.close()
+    finally:
+        logging.getLogger("bot.store").removeHandler(warned)
+    assert warned.messages[0].startswith("question log unavailable (file is not a database)")
+    assert sum("unavailable" in w for w in warned.messages) == 1
 
 
 def test_two_processes_upgrading_a_new_database_together(postgres) -> None:
