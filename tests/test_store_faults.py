@@ -211,6 +211,27 @@ def test_a_corrupt_sqlite_file_is_retried_in_the_background(tmp_path: Path) -> N
     assert sum("unavailable" in w for w in warned.messages) == 1
 
 
+def test_a_data_folder_that_cannot_be_written_is_retried_in_the_background(tmp_path: Path) -> None:
+    """A read-only data folder, as root sees one: a file where the folder should be."""
+    blocked = tmp_path / "data"
+    blocked.write_text("a file, not a folder")
+    warned = Warned()
+    logging.getLogger("bot.store").addHandler(warned)
+    try:
+        store = SqliteStore.open(blocked, retention_days=30)  # the salt file cannot be written either
+        pending = store.record(Entry("r1", "pertanyaan", True, user="9"))
+        assert warned.event.wait(30)
+        assert not pending.done()
+        blocked.unlink()
+        assert store.wait_available(60)
+        pending.result(10)
+        assert [r.user_hash for r in store.logged(0)] == [store.user_hash("9")]
+        store.close()
+    finally:
+        logging.getLogger("bot.store").removeHandler(warned)
+    assert len(warned.messages) == 1 and warned.messages[0].startswith("question log unavailable")
+
+
 def test_two_processes_upgrading_a_new_database_together(postgres) -> None:
     url = postgres.new_database()
     script = textwrap.dedent(

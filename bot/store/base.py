@@ -505,7 +505,7 @@ class QueuedStore:
             self._lost(exc)
             return None
         if self._failures:
-            log.warning("%s reachable again; writing %d buffered writes", self.name, len(self._pending))
+            log.info("%s reachable again; writing %d buffered writes", self.name, len(self._pending))
         self._failures = 0
         self._available.set()
         return db

@@ -67,7 +67,7 @@ def most_asked(store: Store, start: float, limit: int = 10) -> list[Group]:
 
 def unanswered(store: Store, start: float, language: LanguageSettings, limit: int = 15, isolated: bool = False) -> list[Group]:
     """Unanswered questions grouped by topic; `isolated` runs the grouping in another process."""
-    questions = [mask_personal(q) for q in store.questions(start, unanswered=True)]
+    questions = store.questions(start, unanswered=True)
     if not questions:
         return []
     if not isolated:
@@ -83,6 +83,8 @@ def group_unanswered(questions: list[str], language: LanguageSettings, limit: in
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    # Masked here, in the grouping process: entries logged before masking existed show none either.
+    questions = [mask_personal(q) for q in questions]
     normalizer = Normalizer(language)
     vectorizer = TfidfVectorizer(analyzer=lambda text: normalizer.terms(text) or [fold(text).strip()])
     vectors = vectorizer.fit_transform(questions)
