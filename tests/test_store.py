@@ -216,3 +216,23 @@ def test_a_full_buffer_drops_writes_with_a_counted_warning(make_store, backend: 
     for p in kept:
         p.result(10)
     assert store.totals(0).questions == len(kept)
+
+
+def test_button_state_and_context_of_one_owner_can_be_deleted(make_store, backend: str, tmp_path: Path) -> None:
+    store = make_store()
+    store.put_button("b1", "1", {"q": 1})
+    store.put_context("chat-1", "1", {"topic": "vlan"})
+    store.put_button("b2", "2", {"q": 2})
+    store.flush()
+    release = hold_write_lock(make_store, backend, tmp_path)
+    try:
+        buffered = store.put_button("b3", "1", {"q": 3})  # still in the write buffer
+        store.delete_buttons("1")
+        store.delete_contexts("1")
+        assert buffered.cancelled()
+    finally:
+        release()
+    store.flush()
+    assert store.get_button("b1", "1") is None and store.get_button("b3", "1") is None
+    assert store.get_context("chat-1", 3600) is None
+    assert store.get_button("b2", "2").mine

@@ -258,3 +258,25 @@ def test_two_processes_upgrading_a_new_database_together(postgres) -> None:
     assert [out.split()[0] for out, _ in results] == ["2"] * 4, results
     assert len({out.split()[1] for out, _ in results}) == 1  # one salt for all
     assert all("Error" not in err for _, err in results), results
+
+
+def test_report_with_an_unreachable_database_is_one_line_with_the_password_masked(tmp_path: Path) -> None:
+    url = f"postgresql://bot:hunter2secret@/bot?host={tmp_path}/no-server-here"
+    (tmp_path / "fast.yaml").write_text("database:\n  connect_timeout: 1\n")
+    done = bot_command("report", "--config", str(tmp_path / "fast.yaml"), env={"DATABASE_URL": url, "BOT_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"error: cannot read the question log postgresql://bot:***@/bot?host={tmp_path}/no-server-here")
+    assert "hunter2secret" not in done.stderr
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("database:\n  pool_size: 1\n", "'database.pool_size' must be at least 2"),
+    ("database:\n  buffer: 0\n", "'database.buffer' and 'database.connect_timeout' positive"),
+    ("database_url: postgresql://a:b@c/d\n", "'database_url' is read only from the environment variable DATABASE_URL"),
+])
+def test_database_settings_are_checked(setting: str, message: str, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(setting)
+    done = bot_command("check", "--config", str(tmp_path / "bad.yaml"), "--knowledge", str(PROJECT / "knowledge"), env={})
+    assert done.returncode == 1
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -98,3 +98,64 @@ def test_phone_numbers_and_emails_never_reach_the_log_or_the_admins(make_store, 
     assert logged == ["resep rendang hubungi [nomor] atau [email]", "resep rendang wa [nomor]"]
     report = recorder.sent("sendMessage")[-1]["text"]
     assert "5555" not in report and "sari.dewi" not in report and "[nomor]" in report
+
+
+def test_hapusdata_waiting_for_a_locked_log_does_not_hold_up_other_users(settings: Settings, kb: KnowledgeBase, tmp_path) -> None:  # noqa: ANN001
+    import sqlite3
+
+    from bot.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(tmp_path, retention_days=30, salt="s")
+    recorder = Recorder()
+    app = build_application(admin_settings(settings), kb, request=recorder, store=store)
+    with asyncio.Runner() as runner:
+        runner.run(app.initialize())
+        try:
+            runner.run(app.process_update(Update.de_json(message("gaji network engineer"), app.bot)))
+            runner.run(app.process_update(Update.de_json(message("/hapusdata"), app.bot)))
+            confirm = keyboard(recorder.sent("sendMessage")[-1])[0][0]["callback_data"]
+            store.flush()
+            other = {"id": 99, "is_bot": False, "first_name": "Budi"}
+            # Another process holds the log's write lock while the user confirms.
+            blocker = sqlite3.connect(tmp_path / "questions.sqlite3", isolation_level=None)
+            blocker.execute("BEGIN EXCLUSIVE")
+
+            async def both() -> None:
+                pressed = asyncio.create_task(app.process_update(Update.de_json(callback(confirm), app.bot)))
+                await asyncio.sleep(0)
+                await app.process_update(Update.de_json(message("apa itu backend developer", user=other), app.bot))
+                assert not pressed.done()  # still waiting for the lock, in its thread
+                blocker.execute("COMMIT")
+                await pressed
+
+            runner.run(both())
+            blocker.close()
+        finally:
+            runner.run(app.shutdown())
+    store.close()
+    calls = [(name, p.get("chat_id")) for name, p in recorder.calls if name in ("sendMessage", "editMessageText")]
+    assert calls[-2:] == [("sendMessage", 99), ("editMessageText", 4242)]  # the other user first
+    assert recorder.sent("editMessageText")[-1]["text"] == settings.texts.forget_done.format(count=1)
+
+
+PHONES_AND_EMAILS = [
+    ("hubungi 0812-5555-0199", "hubungi [nomor]"),
+    ("wa 081255550199 ya", "wa [nomor] ya"),
+    ("telp +62 812 5555 0199", "telp [nomor]"),
+    ("nomor 62.812.5555.0199", "nomor [nomor]"),
+    ("email sari_dewi+kursus@contoh.co.id", "email [email]"),
+    ("harga Rp 2.500.000 tahun 2025 jam 08.00-10.00", "harga Rp 2.500.000 tahun 2025 jam 08.00-10.00"),  # not personal
+]
+
+
+def test_each_way_of_writing_a_phone_number_is_masked_and_prices_are_not(settings: Settings, kb: KnowledgeBase, tmp_path) -> None:  # noqa: ANN001
+    from bot.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(tmp_path, retention_days=30, salt="s")
+    app = build_application(admin_settings(settings), kb, request=Recorder(), store=store)
+    users = [{"id": 500 + n, "is_bot": False, "first_name": "U"} for n in range(len(PHONES_AND_EMAILS))]
+    with running(app) as feed:
+        feed(*(message(f"resep rendang {typed}", user=u) for (typed, _), u in zip(PHONES_AND_EMAILS, users, strict=True)))
+    store.flush()
+    assert [r.question for r in store.logged(0)] == [f"resep rendang {masked}" for _, masked in PHONES_AND_EMAILS]
+    store.close()

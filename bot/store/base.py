@@ -137,6 +137,8 @@ class Store(Protocol):
     def put_context(self, key: str, owner: str, payload: dict[str, Any], updated_at: float | None = None) -> Future[None]: ...
     def get_context(self, key: str, max_age: float) -> dict[str, Any] | None: ...
     def delete_context(self, key: str) -> Future[None]: ...
+    def delete_buttons(self, owner: str) -> Future[None]: ...
+    def delete_contexts(self, owner: str) -> Future[None]: ...
     def claim(self, job: str, period: str) -> bool: ...
     def totals(self, start: float) -> Totals: ...
     def questions(self, start: float, unanswered: bool = False) -> list[str]: ...
@@ -158,6 +160,12 @@ class _Write:
     value: Any = None
     bounded: bool = True
     cancelled: bool = False
+
+
+def _cancel(write: _Write) -> None:
+    """Take a write back before it reaches the database (its future is cancelled)."""
+    write.cancelled = True
+    write.future.cancel()
 
 
 @dataclass(frozen=True)
@@ -247,8 +255,7 @@ class QueuedStore:
                 if write.owner == user and not write.cancelled and write.key is None:
                     buffered += 1
                 if write.owner == user and not write.cancelled:
-                    write.cancelled = True
-                    write.future.cancel()
+                    _cancel(write)
             for key in [k for k, b in self._buffered.items() if b.owner == user]:
                 del self._buffered[key]
 
@@ -306,6 +313,17 @@ class QueuedStore:
         mine = user is not None and row[0] == self.user_hash(user)
         return ButtonState(json.loads(row[1]), mine, float(row[2]))
 
+    def delete_buttons(self, owner: str) -> Future[None]:
+        """Forget the state behind every button sent to `owner` (buffered ones at once)."""
+        return self._delete_owned("button", "buttons", owner)
+
+    def _delete_owned(self, kind: str, table: str, owner: str) -> Future[None]:
+        with self._lock:
+            for key in [k for k, b in self._buffered.items() if k[0] == kind and b.owner == owner]:
+                _cancel(self._buffered.pop(key).write)
+        sql = f"DELETE FROM {table} WHERE owner = ?"
+        return self._submit(_Write(lambda db: self._run(db, sql, (self.user_hash(owner),)), Future(), bounded=False))
+
     def put_context(self, key: str, owner: str, payload: dict[str, Any], updated_at: float | None = None) -> Future[None]:
         """Keep a conversation's context under `key`; readable at once."""
         stamp = self.clock() if updated_at is None else updated_at
@@ -335,9 +353,15 @@ class QueuedStore:
     def delete_context(self, key: str) -> Future[None]:
         """Forget the context under `key`."""
         with self._lock:
-            self._buffered.pop(("context", key), None)
+            buffered = self._buffered.pop(("context", key), None)
+            if buffered is not None:
+                _cancel(buffered.write)
         sql = "DELETE FROM contexts WHERE key = ?"
         return self._submit(_Write(lambda db: self._run(db, sql, (key,)), Future(), bounded=False))
+
+    def delete_contexts(self, owner: str) -> Future[None]:
+        """Forget every conversation context of `owner` (buffered ones at once)."""
+        return self._delete_owned("context", "contexts", owner)
 
     def claim(self, job: str, period: str) -> bool:
         """True for exactly one caller (across processes) per job and period."""

@@ -37,6 +37,7 @@ class PostgresStore(QueuedStore):
         # One connection is the writer's; readers share the rest.
         self._pool = ConnectionPool(
             url, min_size=0, max_size=max(1, pool_size - 1), open=True, timeout=connect_timeout,
+            check=ConnectionPool.check_connection,  # after a database restart, pooled connections are dead
             kwargs={"connect_timeout": max(1, int(connect_timeout))}, name="bot-store",
         )
 
