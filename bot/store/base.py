@@ -195,6 +195,7 @@ class QueuedStore:
         self.capacity = buffer
         self._salt = salt
         self._pending: list[_Write] = []
+        self._inflight: set[int] = set()  # ids of the writes being committed right now
         self._buffered: dict[tuple[str, str], _Buffered] = {}
         self._lock = threading.Condition()
         self._stopping = False
@@ -252,7 +253,8 @@ class QueuedStore:
         buffered = 0
         with self._lock:
             for write in self._pending:
-                if write.owner == user and not write.cancelled and write.key is None:
+                # A write being committed now is counted by the delete that follows it instead.
+                if write.owner == user and not write.cancelled and write.key is None and id(write) not in self._inflight:
                     buffered += 1
                 if write.owner == user and not write.cancelled:
                     _cancel(write)
@@ -504,9 +506,14 @@ class QueuedStore:
                     pause = min(pause * 2, 10.0)
                     continue
                 pause = 0.5
+            with self._lock:
+                batch = [w for w in batch if not w.cancelled]
+                self._inflight = {id(w) for w in batch}
             try:
                 results = self._commit(db, batch)
             except self._transient as exc:
+                with self._lock:
+                    self._inflight = set()
                 self._lost(exc)
                 self._discard(db)
                 db = None
@@ -520,13 +527,16 @@ class QueuedStore:
             self._discard(db)
 
     def _open_writer(self) -> Any:
+        db = None
         try:
             db = self._connect()
             self._migrate(db)
             if self._salt is None:
                 self._salt = self._load_salt(db)
-        except self._open_errors as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever stops opening it (down, corrupt, no rights): retry
             self._lost(exc)
+            if db is not None:
+                self._discard(db)
             return None
         if self._failures:
             log.info("%s reachable again; writing %d buffered writes", self.name, len(self._pending))
@@ -548,6 +558,7 @@ class QueuedStore:
     def _finish(self, batch: list[_Write], results: list[Any]) -> None:
         done = set(map(id, batch))
         with self._lock:
+            self._inflight = set()
             self._pending = [w for w in self._pending if id(w) not in done]
             for write in batch:
                 if write.key is not None:
