@@ -454,7 +454,12 @@ class QueuedStore:
             raise StoreUnavailable(f"the {self.name} is unreachable; retrying in the background")
         try:
             with self._connection() as db:
-                return [tuple(r) for r in self._run(db, sql, params).fetchall()]
+                cursor = self._run(db, sql, params)
+                rows: list[tuple[Any, ...]] = []
+                # In small steps: a driver may hold the GIL while it converts a whole result.
+                while chunk := cursor.fetchmany(500):
+                    rows.extend(tuple(r) for r in chunk)
+                return rows
         except self._open_errors as exc:
             raise StoreUnavailable(f"the {self.name} cannot be read: {' '.join(str(exc).split())}") from None
 

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import multiprocessing
 import re
-import threading
 import types
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -72,7 +71,10 @@ def unanswered(store: Store, start: float, language: LanguageSettings, limit: in
         return []
     if not isolated:
         return group_unanswered(questions, language, limit)
-    return _pool().submit(group_unanswered, questions, language, limit).result()
+    # A process per report (spawned: the bot has threads): an admin command is rare, and the
+    # worker's memory (scikit-learn) is given back as soon as the report is done.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(group_unanswered, questions, language, limit).result()
 
 
 def group_unanswered(questions: list[str], language: LanguageSettings, limit: int = 15, similarity: float = 0.5) -> list[Group]:
@@ -152,16 +154,3 @@ def _shown(text: str) -> str:
 
 def _key(question: str) -> str:
     return " ".join(re.findall(r"\w+", fold(question)))
-
-
-_executor: ProcessPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def _pool() -> ProcessPoolExecutor:
-    """One worker process for report grouping, started on first use (spawned: the bot has threads)."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        return _executor
