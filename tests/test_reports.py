@@ -7,6 +7,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,7 +133,7 @@ def test_report_without_a_log_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_stats_and_unanswered_give_the_same_figures_on_both_backends(make_store, settings: Settings, kb: KnowledgeBase) -> None:
     store = make_store(retention_days=3650)
-    now = __import__("time").time()
+    now = time.time()
     fill(store, now=now)
     admins = dataclasses.replace(settings, token=TOKEN, telegram=dataclasses.replace(settings.telegram, admin_ids=(7,)))
     recorder = Recorder()

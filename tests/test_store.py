@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -61,10 +60,8 @@ def test_writing_does_not_wait_for_the_database(make_store, backend: str, tmp_pa
     store = make_store()
     store.flush()
     release = hold_write_lock(make_store, backend, tmp_path)
-    started = time.perf_counter()
-    pending = store.record(Entry("r1", "gaji network engineer", True))
+    pending = store.record(Entry("r1", "gaji network engineer", True))  # returns while the lock is held
     button = store.put_button("b1", "7", {"candidates": [1, 2]})
-    assert time.perf_counter() - started < 0.5
     assert not pending.done() and not button.done()
     # A press that arrives before the commit is served from the write buffer.
     assert store.get_button("b1", "7") == ButtonState({"candidates": [1, 2]}, True, button_stamp(store, "b1"))
