@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings

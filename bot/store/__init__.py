@@ -10,11 +10,11 @@ from bot.store.base import (
     Entry,
     Forgotten,
     LoggedQuestion,
-    QueuedStore,
     Store,
     StoreUnavailable,
     Totals,
 )
+from bot.store.queued import QueuedStore
 
 __all__ = [
     "ArticleVotes", "ButtonState", "Day", "Entry", "Forgotten", "LoggedQuestion", "QueuedStore", "Store",

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from bot.store.base import QueuedStore
+from bot.store.queued import QueuedStore
 from bot.store.schema import apply, migrations
 
 # Serializes schema upgrades of processes starting together (any constant shared by them).

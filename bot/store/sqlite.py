@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.store.base import QueuedStore
+from bot.store.queued import QueuedStore
 from bot.store.schema import apply, migrations
 
 FILE = "questions.sqlite3"
