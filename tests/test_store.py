@@ -14,6 +14,7 @@ import pytest
 
 from bot.store import Entry, Forgotten, StoreUnavailable
 from bot.store.base import ButtonState
+from bot.store.sqlite import SqliteStore
 from conftest import PROJECT
 
 DAY = 86400.0
@@ -48,10 +49,10 @@ def test_an_acknowledged_entry_is_stored(make_store) -> None:
     assert row.user_hash == store.user_hash(42) and "42" not in row.user_hash
 
 
-def test_the_sqlite_log_is_a_wal_file(make_store, backend: str, tmp_path: Path) -> None:
-    if backend != "sqlite":
-        pytest.skip("SQLite only")
-    make_store().flush()
+def test_the_sqlite_log_is_a_wal_file(tmp_path: Path) -> None:
+    store = SqliteStore.open(tmp_path, retention_days=30, salt="s")
+    store.flush()
+    store.close()
     with sqlite3.connect(tmp_path / "questions.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
