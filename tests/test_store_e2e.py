@@ -85,3 +85,30 @@ def test_check_and_ask_need_no_writable_data_folder(tmp_path: Path) -> None:
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator, postgres, tmp_path: Path) -> None:
+    from bot.store.postgres import PostgresStore
+
+    url = postgres.new_database()
+    user, admin = User(emulator), User(emulator)
+    bot = careers_bot(emulator, tmp_path, args=admin_config(tmp_path, admin), extra_env={"DATABASE_URL": url})
+    try:
+        user.say("resep rendang wa 0812-5555-0199")
+        user.replies()
+        user.say("apa itu backend developer?")
+        (answer,) = user.replies()
+        helpful = next(b for b in buttons(answer) if b["text"] == TEXTS.button_helpful)
+        user.press(answer, helpful["callback_data"])
+        assert user.notice() == TEXTS.feedback_thanks
+        admin.command("/stats")
+        (stats,) = admin.replies()
+    finally:
+        bot.stop()
+    assert [line for line in stats["text"].splitlines()[1:] if line] == ["Pertanyaan: 2 dari 1 pengguna", "Terjawab: 1 (50%)", "Masukan: 1 membantu, 0 kurang membantu"]
+    assert not (tmp_path / "data" / "questions.sqlite3").exists()  # nothing written to the local disk
+    store = PostgresStore(url, 30)
+    rows = [(r.question, r.answered, r.vote) for r in store.logged(0)]
+    store.close()
+    assert rows == [("resep rendang wa [nomor]", False, None), ("apa itu backend developer?", True, 1)]
+    assert PASSWORD not in bot.output() and postgres.PASSWORD not in bot.output()
