@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, metavar="FILE", help="also write every logged question of the period to FILE")
     p.set_defaults(func=_report)
 
+    p = sub.add_parser("migrate-log", parents=[common], help="copy the SQLite question log, salt included, to DATABASE_URL")
+    p.set_defaults(func=_migrate_log)
+
     p = sub.add_parser("run", parents=[common], help="run the Telegram bot (long polling, or --webhook)")
     p.add_argument("--webhook", action="store_true", help="serve a webhook on $PORT instead of long polling")
     p.set_defaults(func=_run)
@@ -224,26 +227,42 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    import sqlite3
     import time
 
-    from bot import reports
-    from bot.normalize import Normalizer
+    from bot.store import StoreUnavailable, open_reader, reports
+    from bot.store.sqlite import FILE
+    from bot.store.url import mask_url, protect_logs
 
-    path = settings.data_dir / "questions.sqlite3"
-    if not path.is_file():
+    protect_logs(settings.database_url)
+    path = settings.data_dir / FILE
+    if not settings.database_url and not path.is_file():
         raise BotError(f"no question log at {path} yet: it is written while the Telegram bot runs")
+    where = mask_url(settings.database_url) if settings.database_url else str(path)
     start = reports.since(args.since, time.time())
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    store = open_reader(settings)
     try:
-        print(reports.text_report(db, start, Normalizer(settings.language), args.since))
+        print(reports.text_report(store, start, settings.language, args.since))
         if args.csv:
-            count = reports.write_csv(db, start, args.csv)
+            count = reports.write_csv(store, start, args.csv)
             print(f"\n{count} questions written to {args.csv}")
-    except sqlite3.Error as exc:
-        raise BotError(f"cannot read the question log {path}: {exc}") from None
+    except StoreUnavailable as exc:
+        raise BotError(f"cannot read the question log {where}: {exc}") from None
     finally:
-        db.close()
+        store.close()
+    return 0
+
+
+def _migrate_log(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store.migrate import migrate
+    from bot.store.sqlite import FILE
+    from bot.store.url import mask_url, protect_logs
+
+    if not settings.database_url:
+        raise BotError("migrate-log copies to the database named by the environment variable DATABASE_URL: set it first")
+    protect_logs(settings.database_url)
+    done = migrate(settings.data_dir / FILE, settings.database_url, settings.log_salt, settings.database.connect_timeout)
+    salt = {"copied": "salt copied", "kept": "salt already there", "environment": "salt from BOT_LOG_SALT"}[done.salt]
+    print(f"copied {done.copied} questions to {mask_url(settings.database_url)} ({done.already} already there; {salt})")
     return 0
 
 

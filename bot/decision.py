@@ -17,6 +17,7 @@ from bot.context import Topic
 from bot.intents import Intents
 from bot.knowledge import KnowledgeBase
 from bot.normalize import Normalizer
+from bot.privacy import EMAIL_MASK, PHONE_MASK, mask_personal
 from bot.retrieval import Candidate, SearchResult
 from bot.settings import LanguageSettings, RetrievalSettings
 from bot.smalltalk import SmallTalkDetector
@@ -119,6 +120,8 @@ class Answerer:
 
     def decide(self, question: str, topic: Topic | None = None) -> Decision:
         """What to do with `question`, given the chat's current topic (if any)."""
+        # A phone number or e-mail address says nothing about the question: left out of the search.
+        question = _without_personal(question)
         talk = self.smalltalk.read(question)
         if talk.only:
             return Decision("chat", question, reason="small talk", chat=talk.kind)
@@ -193,6 +196,10 @@ class Answerer:
     def _starts(self, text: str, phrases: list[tuple[str, ...]]) -> bool:
         words = tuple(self.normalizer.words(text))
         return any(p and words[: len(p)] == p for p in phrases)
+
+
+def _without_personal(text: str) -> str:
+    return mask_personal(text).replace(PHONE_MASK, " ").replace(EMAIL_MASK, " ")
 
 
 def _score(decision: Decision) -> float:

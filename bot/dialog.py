@@ -6,24 +6,26 @@ import dataclasses
 import hashlib
 import math
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot import replies, reports
+from bot import replies
 from bot.actions import Action, ButtonCodec, new_reference
 from bot.articles import Article
 from bot.commands import public
 from bot.context import Contexts, MemoryContexts, Topic, chat_key
 from bot.decision import Answerer, Decision, distinct_articles
 from bot.knowledge import KnowledgeBase, Tag
-from bot.questionlog import Entry, QuestionLog
+from bot.privacy import mask_personal
 from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
 from bot.settings import Settings
 from bot.state import Asked, ButtonStates, Gone, MemoryButtonStates, Words, decode, encode
+from bot.store import Entry, Store, StoreUnavailable, reports
 
 TAGS_PER_PAGE = 8
 ARTICLES_PER_PAGE = 6
@@ -56,14 +58,14 @@ class Dialog:
         self,
         settings: Settings,
         knowledge: KnowledgeBase,
-        log: QuestionLog | None = None,
+        store: Store | None = None,
         contexts: Contexts | None = None,
         codec: ButtonCodec | None = None,
         states: ButtonStates | None = None,
     ) -> None:
         self.settings = settings
         self.texts = settings.texts
-        self.log = log
+        self.store = store
         c = settings.conversation
         self.contexts: Contexts = contexts if contexts is not None else MemoryContexts(c.context_minutes * 60, c.max_contexts)
         self.codec = codec or ButtonCodec.from_secret(settings.secret, settings.token)
@@ -120,7 +122,7 @@ class Dialog:
 
     def forget(self, user: str | None = None) -> Reply:
         """Asks to confirm deleting everything logged about the user (/hapusdata)."""
-        if self.log is None:
+        if self.store is None:
             self._forget_memory(user)
             return replies.notice(self.texts.forget_unavailable, kind="forget_unavailable")
         buttons = (
@@ -130,11 +132,13 @@ class Dialog:
         return Reply(replies.notice(self.texts.forget_confirm).blocks, (buttons,), kind="forget")
 
     def stats(self, days: int = 7) -> Reply:
-        """Question counts for the team (/stats)."""
-        if self.log is None:
+        """Question counts for the team (/stats); reads the store (call it off the event loop)."""
+        if self.store is None:
             return replies.notice(self.texts.admin_unavailable, kind="admin")
-        with self.log.reading() as db:
-            t = reports.totals(db, reports.since(days, self.log.clock()))
+        try:
+            t = self.store.totals(reports.since(days, time.time()))
+        except StoreUnavailable:
+            return replies.notice(self.texts.store_unavailable, kind="admin")
         text = self.texts.admin_stats.format(
             days=days, questions=t.questions, users=t.users, answered=t.answered, share=t.share,
             helpful=t.helpful, not_helpful=t.not_helpful,
@@ -142,11 +146,17 @@ class Dialog:
         return Reply(tuple(block(line) for line in text.splitlines() if line.strip()), kind="admin")
 
     def unanswered(self, days: int = 30) -> Reply:
-        """Unanswered questions grouped by topic, for the team (/unanswered)."""
-        if self.log is None:
+        """Unanswered questions grouped by topic, for the team (/unanswered); call it off the event loop.
+
+        The grouping runs in another process, so it cannot hold up other users' replies.
+        """
+        if self.store is None:
             return replies.notice(self.texts.admin_unavailable, kind="admin")
-        with self.log.reading() as db:
-            groups = reports.unanswered(db, reports.since(days, self.log.clock()), self.knowledge.normalizer, limit=10)
+        try:
+            start = reports.since(days, time.time())
+            groups = reports.unanswered(self.store, start, self.settings.language, limit=10, isolated=True)
+        except StoreUnavailable:
+            return replies.notice(self.texts.store_unavailable, kind="admin")
         if not groups:
             return replies.notice(self.texts.admin_unanswered_none, kind="admin")
         items = tuple(block(f"{g.count}× {' | '.join(g.examples)}", "item") for g in groups)
@@ -204,7 +214,8 @@ class Dialog:
 
         `chat` names the conversation (its context: the topic of the last answer); `reply_to`
         is button data of a bot message the user replied to, whose answer becomes the topic.
-        With a question log, the question is logged (queued: the reply does not wait for it).
+        With a store, the question is logged (queued: the reply does not wait for it), phone
+        numbers and e-mail addresses masked, the user under a salted hash.
         """
         question = _clean(question)
         if not question:
@@ -219,7 +230,8 @@ class Dialog:
             return Turn(decision, self._chat(decision))
         result = decision.result
         assert result is not None
-        kept = question if self.settings.log.enabled else ""  # no question text when nothing is logged
+        # Buttons keep the question (masked) only where questions are logged at all.
+        kept = mask_personal(question) if self.settings.log.enabled else ""
         ref = self._remember(Asked(kept, result, key, decision.suggestions), user)
         self._log(ref, question, decision, user, chat_type)
         new_topic = self.answerer.topic(decision, user, topic)
@@ -239,15 +251,14 @@ class Dialog:
         return self.knowledge.record(question, decision.kind, decision.result)
 
     def _log(self, ref: str, question: str, decision: Decision, user: str | None, chat_type: str | None) -> None:
-        if self.log is None:
+        if self.store is None:
             return
         shown = decision.answer if decision.kind == "answer" else None
-        self.log.record(
+        self.store.record(
             Entry(
-                ref=ref, question=question, answered=shown is not None,
+                ref=ref, question=mask_personal(question), answered=shown is not None,
                 article=shown.article.id if shown else None, section=shown.section.heading if shown else None,
-                score=round(decision.result.score if decision.result else 0.0, 4),
-                user_hash=self.log.user_hash(user) if user else None, chat_type=chat_type,
+                score=round(decision.result.score if decision.result else 0.0, 4), user=user, chat_type=chat_type,
             )
         )
 
@@ -328,10 +339,12 @@ class Dialog:
         if action.args == ("n",):
             return _as_edit(replies.notice(self.texts.forget_cancelled, kind="forget_cancelled"))
         self._forget_memory(user)
-        if self.log is None or user is None:
+        if self.store is None or user is None:
             return _as_edit(replies.notice(self.texts.forget_unavailable, kind="forget_unavailable"))
-        count = self.log.forget_user(self.log.user_hash(user)).result(timeout=30)
-        return _as_edit(replies.notice(self.texts.forget_done.format(count=count), kind="forget_done"))
+        done = self.store.forget(user)  # waits for the database: call press() off the event loop
+        if not done.complete:
+            return _as_edit(replies.notice(self.texts.forget_pending.format(count=done.buffered), kind="forget_pending"))
+        return _as_edit(replies.notice(self.texts.forget_done.format(count=done.count), kind="forget_done"))
 
     def _forget_memory(self, user: str | None) -> None:
         """Drop what memory holds about a user: their questions behind buttons and their chats' topics."""
@@ -383,8 +396,8 @@ class Dialog:
         if not isinstance(asked, Asked) or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
             return asked if isinstance(asked, Reply) else None
         chosen = asked.result.candidates[index]
-        if self.log is not None:
-            self.log.vote(args[0], vote == 1, chosen.article.id, chosen.section.heading)
+        if self.store is not None:
+            self.store.vote(args[0], vote == 1, chosen.article.id, chosen.section.heading)
         return Reply(toast=self.texts.feedback_thanks, kind="feedback")
 
     def _press_topics(self, action: Action, user: str | None) -> Reply | None:

@@ -165,6 +165,18 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """PostgreSQL, used instead of the SQLite file when DATABASE_URL is set."""
+
+    # Connections the bot opens at most (one is the writer's); small plans allow about 20.
+    pool_size: int = 5
+    # Writes kept in memory while the database is unreachable; beyond this they are dropped (counted).
+    buffer: int = 10_000
+    # Seconds to wait for a connection before treating the database as unreachable.
+    connect_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
 class CommandTexts:
     """What the command menu and /help say about one command."""
 
@@ -218,6 +230,8 @@ class Texts:
     forget_done: str
     forget_cancelled: str
     forget_unavailable: str
+    forget_pending: str
+    store_unavailable: str
     button_forget_yes: str
     button_forget_no: str
     admin_stats: str
@@ -248,7 +262,9 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     log: LogSettings = field(default_factory=LogSettings)
     conversation: ConversationSettings = field(default_factory=ConversationSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     token: str | None = field(default=None, repr=False)
+    database_url: str | None = field(default=None, repr=False)
     # Signs button data (BOT_SECRET); when unset, a key derived from the token is used.
     secret: str | None = field(default=None, repr=False)
     log_salt: str | None = field(default=None, repr=False)
@@ -277,7 +293,7 @@ def load_settings(
         _merge(merged, _read_layer(override, base=override.resolve().parent), None)
     if "token" in merged:
         raise ConfigError("config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN")
-    for key, variable in (("log_salt", "BOT_LOG_SALT"), ("secret", "BOT_SECRET")):
+    for key, variable in (("log_salt", "BOT_LOG_SALT"), ("secret", "BOT_SECRET"), ("database_url", "DATABASE_URL")):
         if key in merged:
             raise ConfigError(f"config: '{key}' is read only from the environment variable {variable}")
     if env.get("BOT_DATA_DIR"):
@@ -290,7 +306,12 @@ def load_settings(
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     salt = env.get("BOT_LOG_SALT", "").strip() or None
     secret = env.get("BOT_SECRET", "").strip() or None
-    return dataclasses.replace(settings, token=token, log_salt=salt, secret=secret)
+    url = env.get("DATABASE_URL", "").strip() or None
+    if url is not None:
+        from bot.store.url import check_url
+
+        check_url(url)
+    return dataclasses.replace(settings, token=token, log_salt=salt, secret=secret, database_url=url)
 
 
 def _apply_environment(merged: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -375,6 +396,9 @@ def _check(settings: Settings) -> None:
         raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', 'send_retry_seconds' and 'concurrent_updates' must be positive")
     if settings.log.retention_days < 1:
         raise ConfigError("config: 'log.retention_days' must be at least 1")
+    d = settings.database
+    if d.pool_size < 2 or d.buffer < 1 or d.connect_timeout <= 0:
+        raise ConfigError("config: 'database.pool_size' must be at least 2, 'database.buffer' and 'database.connect_timeout' positive")
     if settings.knowledge.reload_seconds < 0:
         raise ConfigError("config: 'knowledge.reload_seconds' must not be negative")
     if settings.knowledge.max_file_kb < 1:
@@ -416,6 +440,7 @@ _TEXT_FIELDS = {
     "tag_articles": {"tag", "count"},
     "question_too_long": {"limit"},
     "forget_done": {"count"},
+    "forget_pending": {"count"},
     "admin_stats": {"days", "questions", "users", "answered", "share", "helpful", "not_helpful"},
     "admin_unanswered": {"days"},
     "admin_reloaded": {"count"},

@@ -46,11 +46,12 @@ from bot.dialog import Dialog
 from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
-from bot.questionlog import QuestionLog
 from bot.repeats import RecentIds
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
+from bot.store import QueuedStore, Store, open_store
+from bot.store.url import protect_logs as protect_database_url
 from bot.telegram_html import render
 from bot.webhook import Serving, start_server
 
@@ -119,12 +120,12 @@ def build_application(
     knowledge: KnowledgeBase,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    log: QuestionLog | None = None,
+    store: Store | None = None,
     folder: ArticleFolder | None = None,
 ) -> Application:
     """The bot's Application with every handler; `request` replaces the HTTP layer (tests).
 
-    With `log`, questions and votes are logged; with `folder`, the articles are re-indexed in
+    With `store`, questions and votes are logged; with `folder`, the articles are re-indexed in
     the background when they change.
     """
     token = check_token(settings.token)
@@ -141,7 +142,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.post_shutdown(_post_shutdown).build()
     app.bot_data["settings"] = settings
-    dialog = Dialog(settings, knowledge, log=log)
+    dialog = Dialog(settings, knowledge, store=store)
     app.bot_data["dialog"] = dialog
     if folder is not None:
         app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
@@ -184,9 +185,9 @@ async def _post_init(app: Application) -> None:
     reloader = app.bot_data.get("reloader")
     if reloader is not None and reloader.seconds > 0:
         app.bot_data["reload_task"] = asyncio.create_task(reloader.run())
-    log_ = app.bot_data["dialog"].log
-    if log_ is not None:
-        app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(log_))
+    store = app.bot_data["dialog"].store
+    if store is not None:
+        app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(store))
 
 
 async def _post_shutdown(app: Application) -> None:
@@ -196,11 +197,11 @@ async def _post_shutdown(app: Application) -> None:
             task.cancel()
 
 
-async def _prune_daily(log_: QuestionLog) -> None:
+async def _prune_daily(store: Store) -> None:
     """Apply the retention period once a day (it is applied at start-up too)."""
     while True:
         await asyncio.sleep(86400)
-        log_.prune()
+        store.prune()
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -259,12 +260,13 @@ def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 async def _stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = _dialog(context)
-    await _send(update, context, dialog.stats() if _is_admin(update, context) else dialog.help())
+    # Storage reads run in a thread: the event loop keeps serving other users meanwhile.
+    await _send(update, context, await asyncio.to_thread(dialog.stats) if _is_admin(update, context) else dialog.help())
 
 
 async def _unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = _dialog(context)
-    await _send(update, context, dialog.unanswered() if _is_admin(update, context) else dialog.help())
+    await _send(update, context, await asyncio.to_thread(dialog.unanswered) if _is_admin(update, context) else dialog.help())
 
 
 async def _reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -333,7 +335,8 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    reply = _dialog(context).press(query.data if isinstance(query.data, str) else "", user=_who(update)[0])
+    # A press may wait for the store (/hapusdata): off the event loop.
+    reply = await asyncio.to_thread(_dialog(context).press, query.data if isinstance(query.data, str) else "", _who(update)[0])
     await _retry(lambda: query.answer(reply.toast), context)
     if not reply.blocks:
         return
@@ -485,10 +488,12 @@ def run(settings: Settings, webhook: bool = False) -> None:
     """Serve Telegram until SIGTERM or Ctrl+C (long polling or webhook), then flush the log."""
     token = check_token(settings.token)
     protect_logs(token)
+    protect_database_url(settings.database_url)
     t = settings.telegram
     if (webhook or t.webhook) and not t.webhook_url:
         raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
-    questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
+    # Opening never fails for an unreachable store: it warns once and retries in the background.
+    questions: QueuedStore | None = open_store(settings) if settings.log.enabled else None
     try:
         if webhook or t.webhook:
             asyncio.run(_serve_webhook(settings, token, questions))
@@ -504,12 +509,12 @@ def run(settings: Settings, webhook: bool = False) -> None:
             log.info("question log flushed and closed")
 
 
-def _poll(settings: Settings, questions: QuestionLog | None) -> None:
+def _poll(settings: Settings, questions: Store | None) -> None:
     """Long polling; python-telegram-bot stops fetching on SIGTERM and handles what it fetched."""
     folder = ArticleFolder(settings)
     knowledge = folder.load()
     log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
-    app = build_application(settings, knowledge, log=questions, folder=folder)
+    app = build_application(settings, knowledge, store=questions, folder=folder)
     setup = app.post_init
 
     async def post_init(app: Application) -> None:
@@ -530,7 +535,7 @@ def _stop_polling(app: Application) -> None:
     app.stop_running()
 
 
-async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog | None) -> None:
+async def _serve_webhook(settings: Settings, token: str, questions: Store | None) -> None:
     """Bind the port first (/healthz says 503), load the articles, then take updates until SIGTERM."""
     t = settings.telegram
     stopping = asyncio.Event()
@@ -549,7 +554,7 @@ async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog 
         if knowledge is None:
             return
         log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
-        app = build_application(settings, knowledge, log=questions, folder=folder)
+        app = build_application(settings, knowledge, store=questions, folder=folder)
         await _bootstrap(app, f"{t.webhook_url.rstrip('/')}/{webhook_path(token)}", webhook_secret(token), t.startup_retries)
         try:
             await app.start()

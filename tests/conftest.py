@@ -165,3 +165,51 @@ def emulator():  # noqa: ANN201 - an emulator_client.Emulator
     running = Emulator()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():  # noqa: ANN201 - a postgres_server.PostgresServer
+    """A real PostgreSQL server for the session (skipped when not installed; in CI that fails)."""
+    import os
+
+    from postgres_server import PostgresServer, server_missing
+
+    reason = server_missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs PostgreSQL: {reason}")
+        pytest.skip(reason)
+    server = PostgresServer()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs against both backends."""
+    return request.param
+
+
+@pytest.fixture
+def make_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path):  # noqa: ANN201 - a factory of QueuedStore
+    """Open stores of `backend` (SQLite in tmp_path, or a fresh PostgreSQL database); closed at the end."""
+    from bot.store.postgres import PostgresStore
+    from bot.store.sqlite import SqliteStore
+
+    opened = []
+    url = request.getfixturevalue("postgres").new_database() if backend == "postgres" else None
+
+    def make(retention_days: int = 30, salt: str | None = "garam", start: bool = True, **options):  # noqa: ANN003, ANN202
+        if url is not None:
+            store = PostgresStore(url, retention_days, salt=salt, **options)
+        else:
+            store = SqliteStore(tmp_path / "questions.sqlite3", retention_days, salt=salt, **options)
+        if start:
+            store.start()
+        opened.append(store)
+        return store
+
+    make.url = url  # type: ignore[attr-defined]
+    yield make
+    for store in opened:
+        store.close()

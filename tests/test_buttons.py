@@ -10,7 +10,7 @@ import pytest
 from bot.actions import MAX_BYTES, ButtonCodec
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
-from bot.questionlog import QuestionLog
+from bot.store.sqlite import SqliteStore
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.telegram_app import build_application
@@ -67,8 +67,9 @@ def many(write_corpus: WriteCorpus) -> Path:
 
 @pytest.fixture
 def dialog(settings: Settings, many: Path, tmp_path: Path):  # noqa: ANN201
-    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
-    yield Dialog(settings, KnowledgeBase.load(settings, many), log=log)
+    log = SqliteStore(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    log.start()
+    yield Dialog(settings, KnowledgeBase.load(settings, many), store=log)
     log.close()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.dialog import Dialog
-from bot.questionlog import QuestionLog
+from bot.store.sqlite import SqliteStore
 from bot.knowledge import KnowledgeBase
 from bot.replies import Button, Reply
 from bot.richtext import Span
@@ -17,21 +17,22 @@ from conftest import WriteCorpus, article
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[QuestionLog]:
-    questions = QuestionLog(tmp_path / "questions.sqlite3", salt="garam", retention_days=30)
+def log(tmp_path: Path) -> Iterator[SqliteStore]:
+    questions = SqliteStore(tmp_path / "questions.sqlite3", salt="garam", retention_days=30)
+    questions.start()
     yield questions
     questions.close()
 
 
 @pytest.fixture
-def dialog(settings: Settings, kb: KnowledgeBase, log: QuestionLog) -> Dialog:
-    return Dialog(settings, kb, log=log)
+def dialog(settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> Dialog:
+    return Dialog(settings, kb, store=log)
 
 
-def rows(log: QuestionLog) -> list[dict]:
+def rows(log: SqliteStore) -> list[dict]:
     log.flush()
-    with log.reading() as db:
-        return [dict(r) for r in db.execute("SELECT question, answered, article, section, vote, user_hash, chat_type FROM questions ORDER BY id")]
+    keys = ("question", "answered", "article", "section", "vote", "user_hash", "chat_type")
+    return [{k: int(v) if k == "answered" else v for k, v in vars(r).items() if k in keys} for r in log.logged(0)]
 
 
 def labels(reply: Reply) -> list[list[str]]:
@@ -96,7 +97,7 @@ def test_other_answers_edit_the_message_and_lead_back(dialog: Dialog, settings: 
     assert first_again.blocks[0].text == "Apa Itu Backend Developer?"
 
 
-def test_questions_are_logged_under_a_salted_hash(dialog: Dialog, log: QuestionLog) -> None:
+def test_questions_are_logged_under_a_salted_hash(dialog: Dialog, log: SqliteStore) -> None:
     dialog.ask("gaji network engineer", user="4242", chat_type="private")
     dialog.ask("resep rendang padang", user="4242", chat_type="private")
     logged = rows(log)
@@ -107,14 +108,14 @@ def test_questions_are_logged_under_a_salted_hash(dialog: Dialog, log: QuestionL
     assert "4242" not in str(logged)
 
 
-def test_feedback_is_recorded_and_acknowledged(dialog: Dialog, settings: Settings, log: QuestionLog) -> None:
+def test_feedback_is_recorded_and_acknowledged(dialog: Dialog, settings: Settings, log: SqliteStore) -> None:
     answer = dialog.ask("gaji network engineer", user="u1")
     reply = dialog.press(button(answer, settings.texts.button_not_helpful).action or "", user="u1")
     assert (reply.toast, reply.blocks) == (settings.texts.feedback_thanks, ())
     assert [(r["article"], r["section"], r["vote"]) for r in rows(log)] == [("2025-01-02-network", "Berapa Gaji Network Engineer?", 0)]
 
 
-def test_hapusdata_deletes_everything_about_the_user_after_confirmation(dialog: Dialog, settings: Settings, log: QuestionLog) -> None:
+def test_hapusdata_deletes_everything_about_the_user_after_confirmation(dialog: Dialog, settings: Settings, log: SqliteStore) -> None:
     dialog.ask("gaji network engineer", user="1")
     dialog.ask("apa itu frontend developer", user="1")
     dialog.ask("apa itu backend developer", user="2")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase
-from bot.questionlog import QuestionLog
+from bot.store.sqlite import SqliteStore
 from bot.settings import Settings
 from bot.telegram_app import build_application
 from telegram_support import TOKEN, USER, Recorder, message, process, running
@@ -21,16 +21,16 @@ def tg_settings(settings: Settings) -> Settings:
 
 
 def test_an_update_delivered_three_times_is_answered_and_logged_once(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    log = SqliteStore(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    log.start()
     recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, log=log)
+    app = build_application(tg_settings, kb, request=recorder, store=log)
     again = message("gaji network engineer")
     with running(app) as feed:
         feed(again, again, again)
         feed(message("apa itu frontend developer"))  # a new id is still answered
     log.flush()
-    with log.reading() as db:
-        rows = db.execute("SELECT question FROM questions ORDER BY id").fetchall()
+    rows = [(q.question,) for q in log.logged(0)]
     log.close()
     assert [p["text"].split("</b>")[0] for p in recorder.sent()] == ["<b>Berapa Gaji Network Engineer?", "<b>Apa Itu Frontend Developer?"]
     assert [r[0] for r in rows] == ["gaji network engineer", "apa itu frontend developer"]

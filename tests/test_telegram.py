@@ -13,7 +13,7 @@ import pytest
 from telegram.error import NetworkError
 
 from bot.knowledge import KnowledgeBase
-from bot.questionlog import QuestionLog
+from bot.store.sqlite import SqliteStore
 from bot.settings import Settings
 from bot.telegram_app import build_application
 from conftest import WriteCorpus, article
@@ -146,26 +146,25 @@ def test_other_answers_edit_the_same_message(app, recorder: Recorder, tg_setting
 
 
 def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
     recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, log=log)
+    app = build_application(tg_settings, kb, request=recorder, store=log)
     with running(app) as feed:
         feed(message("gaji network engineer"))
         helpful = keyboard(recorder.sent("sendMessage")[0])[2][0]["callback_data"]
         feed(callback(helpful))
     assert recorder.sent("answerCallbackQuery")[0]["text"] == tg_settings.texts.feedback_thanks
     log.flush()
-    with log.reading() as db:
-        row = db.execute("SELECT user_hash, chat_type, answered, article, vote FROM questions").fetchone()
+    (row,) = log.logged(0)
     log.close()
-    assert tuple(row) == (log.user_hash("4242"), "private", 1, "2025-01-02-network", 1)
+    assert (row.user_hash, row.chat_type, row.answered, row.article, row.vote) == (log.user_hash("4242"), "private", True, "2025-01-02-network", 1)
 
 
 def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
     admins = dataclasses.replace(tg_settings, telegram=dataclasses.replace(tg_settings.telegram, admin_ids=(7,)))
-    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
     recorder = Recorder()
-    app = build_application(admins, kb, request=recorder, log=log)
+    app = build_application(admins, kb, request=recorder, store=log)
     admin = {"id": 7, "is_bot": False, "first_name": "Admin"}
     with running(app) as feed:
         feed(message("resep rendang padang"), message("resep rendang minang"), message("apa itu backend developer"))
@@ -181,9 +180,9 @@ def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase
 
 
 def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = QuestionLog(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
+    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
     recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, log=log)
+    app = build_application(tg_settings, kb, request=recorder, store=log)
     with running(app) as feed:
         feed(message("gaji network engineer"), message("/hapusdata"))
         confirm = recorder.sent("sendMessage")[-1]
@@ -191,8 +190,7 @@ def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: S
         feed(callback(keyboard(confirm)[0][0]["callback_data"]))
     done = recorder.sent("editMessageText")[-1]
     assert visible(done["text"]) == tg_settings.texts.forget_done.format(count=1)
-    with log.reading() as db:
-        assert db.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == 0
+    assert log.totals(0).questions == 0
     log.close()
 
 
