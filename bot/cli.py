@@ -38,15 +38,22 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, metavar="FILE", help="extra settings file merged over config/*.yaml")
     common.add_argument("--knowledge", type=Path, metavar="DIR", help="articles folder (default: from settings)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0,
+        help="-v: the bot's own detail; -vv: also the libraries' debug output (holds personal data)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("chat", parents=[common], help="chat with the bot in this terminal")
     p.set_defaults(func=_chat)
 
-    p = sub.add_parser("ask", parents=[common], help="answer questions (arguments, or stdin one a line)")
-    p.add_argument("questions", nargs="*", metavar="QUESTION")
+    p = sub.add_parser("ask", parents=[common], help="answer a question (the arguments), or questions on stdin one a line")
+    p.add_argument("words", nargs="*", metavar="WORD", help="the question (all arguments are one question)")
     p.add_argument("--json", action="store_true", help="one JSON object a line (the evaluation contract)")
+    p.add_argument(
+        "--conversation", action="store_true",
+        help="stdin lines are one user's conversation (follow-ups understood); a blank line starts a new one",
+    )
     p.set_defaults(func=_ask)
 
     p = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
@@ -69,9 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+def _setup_logging(verbosity: int, quiet: bool) -> None:
+    """-v: debug lines of the bot's own loggers; -vv: every library's too (whole updates)."""
+    level = logging.DEBUG if verbosity >= 2 else logging.WARNING if quiet and not verbosity else logging.INFO
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if verbosity == 1:
+        log.setLevel(logging.DEBUG)
+    elif verbosity >= 2:
+        logging.getLogger("markdown_it").setLevel(logging.INFO)  # one line per parser rule: noise
+        log.warning("-vv: library debug output is on; it holds whole Telegram updates, so personal data will be written to this log")
 
 
 def _knowledge(settings: Settings, folder: Path | None = None):  # noqa: ANN202 - lazy import keeps --help fast
@@ -102,24 +115,26 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import render
     from bot.dialog import Dialog
 
-    kb = _knowledge(settings)
-    dialog = Dialog(settings, kb)
-    questions = args.questions or (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
+    dialog = Dialog(settings, _knowledge(settings))
+    lines = [" ".join(args.words)] if args.words else (line.rstrip("\n") for line in sys.stdin)
+    conversation = 0
+    for n, question in enumerate(lines):
         if not question.strip():
+            conversation += 1  # with --conversation, a blank line starts a new user's conversation
             continue
+        chat = f"ask:{conversation}" if args.conversation else f"ask:line{n}"
+        turn = dialog.turn(question, chat=chat)
         if args.json:
-            print(json.dumps(kb.record(kb.search(question)), ensure_ascii=False), flush=True)
+            print(json.dumps(dialog.record(question, turn), ensure_ascii=False), flush=True)
         else:
-            text, _ = render(dialog.ask(question), settings.texts.console_choices)
-            print(text + "\n", flush=True)
+            print(render(turn.reply, settings.texts.console_choices, actions=False)[0] + "\n", flush=True)
     return 0
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import evaluate, load_questions
+    from bot.dialog import Dialog
+    from bot.evaluation import asker, evaluate, evaluate_conversations, is_conversation_file, load_conversations, load_questions
 
-    questions = load_questions(args.questions)
     folders: dict[str | None, Path] = {}
     for item in args.corpus:
         name, sep, folder = item.partition("=")
@@ -130,32 +145,52 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         folders[None] = settings.knowledge.folder
     if not folders:
         raise BotError("give --corpus NAME=DIR (one per corpus) or --knowledge DIR")
-    bases = {name: _knowledge(settings, folder) for name, folder in folders.items()}
+    dialogs = {name: Dialog(settings, _knowledge(settings, folder)) for name, folder in folders.items()}
+    converse = asker(dialogs)
 
-    def ask(corpus: str | None, question: str) -> dict:
-        kb = bases[corpus]
-        return kb.record(kb.search(question))
-
-    asked = [q for q in questions if q.article is None or q.corpus in bases]
-    report = evaluate(asked, ask, list(bases))
-    skipped = len(questions) - len(asked)
+    if is_conversation_file(args.questions):
+        conversations = load_conversations(args.questions)
+        asked = [c for c in conversations if c.corpus in dialogs]
+        conv = evaluate_conversations(asked, converse)
+        skipped = len(conversations) - len(asked)
+        note = f" ({skipped} skipped: no folder given for their corpus)" if skipped else ""
+        print(f"conversations: {len(asked)}, turns: {len(conv.outcomes)}{note}")
+        print(f"first questions  {conv.first}")
+        print(f"follow-ups       {conv.follow_ups}")
+        print(f"small talk       {conv.small_talk}")
+        print(f"declines         {conv.declines}")
+        print(f"shown chars      {conv.shown_chars:.0f} (mean length of answers to in-scope turns)")
+        _print_misses(conv.misses, args.misses)
+        return 0
+    questions = load_questions(args.questions)
+    asked_q = [q for q in questions if q.article is None or q.corpus in dialogs]
+    report = evaluate(asked_q, lambda corpus, q: converse(corpus, [q])[0], list(dialogs))
+    skipped = len(questions) - len(asked_q)
     note = f" ({skipped} skipped: no folder given for their corpus)" if skipped else ""
+    inside = [o for o in report.outcomes if o.question.article is not None]
     print(f"questions: {report.in_scope} in scope, {report.out_of_scope} out of scope{note}")
-    print(f"accuracy@1       {report.accuracy:.3f}")
+    print(f"accuracy@1       {report.accuracy:.3f} ({sum(o.correct for o in inside)}/{len(inside)})")
     print(f"MRR@5            {report.mrr:.3f}")
     print(f"rejection        {report.rejection:.3f}")
     print(f"false rejection  {report.false_rejection:.3f}")
-    misses = report.misses
-    if misses and args.misses:
-        print(f"\nmisses ({len(misses)}):")
-        for o in misses[: args.misses]:
-            r = o.record
-            want = o.question.article or "(decline)"
-            got = f"{r['article']} / {r['section']}" if r["answered"] else "(declined)"
-            where = f" [{o.corpus}]" if o.corpus else ""
-            print(f"- {o.question.q}{where}\n    want: {want}{' / ' + ' | '.join(o.question.sections) if o.question.sections else ''}")
-            print(f"    got:  {got}  score={r['score']}  rank of right section={o.rank or '-'}")
+    print(f"shown chars      {report.shown_chars:.0f} (mean length of answers to in-scope questions)")
+    _print_misses(report.misses, args.misses)
     return 0
+
+
+def _print_misses(misses: Sequence, limit: int) -> None:  # noqa: ANN001 - evaluation.Outcome
+    if not misses or not limit:
+        return
+    print(f"\nmisses ({len(misses)}):")
+    for o in misses[:limit]:
+        r = o.record
+        want = "(small talk)" if o.question.chat else o.question.article or "(decline)"
+        got = f"{r['kind']}: {r['article']} / {r['section']}" if r["answered"] else f"({r['kind']})"
+        where = f" [{o.corpus}]" if o.corpus else ""
+        follow = " (follow-up)" if o.question.follows else ""
+        sections = " / " + " | ".join(o.question.sections) if o.question.sections else ""
+        print(f"- {o.question.q}{where}{follow}\n    want: {want}{sections}")
+        print(f"    got:  {got}  score={r['score']}  rank of right section={o.rank or '-'}")
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
+import hashlib
 import math
 import re
-import secrets
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from bot import replies, reports
+from bot.actions import Action, ButtonCodec, new_reference
 from bot.articles import Article
+from bot.commands import public
+from bot.context import Contexts, MemoryContexts, Topic, chat_key
+from bot.decision import Answerer, Decision, distinct_articles
 from bot.knowledge import KnowledgeBase, Tag
 from bot.questionlog import Entry, QuestionLog
 from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
 from bot.settings import Settings
+from bot.state import Asked, ButtonStates, Gone, MemoryButtonStates, Words, decode, encode
 
 TAGS_PER_PAGE = 8
 ARTICLES_PER_PAGE = 6
-REMEMBERED = 5000  # recent questions kept for their buttons; older buttons become stale
 T = TypeVar("T")
 
 
@@ -40,25 +42,44 @@ class InlineItem:
 
 
 @dataclass(frozen=True)
-class Asked:
-    """A question and what was found, remembered for the buttons under its answer."""
+class Turn:
+    """A reply to a question, with the decision behind it."""
 
-    question: str
-    result: SearchResult
+    decision: Decision | None
+    reply: Reply
 
 
 class Dialog:
     """Answers chat input. The knowledge base can be swapped at any time (live reload)."""
 
-    def __init__(self, settings: Settings, knowledge: KnowledgeBase, log: QuestionLog | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: KnowledgeBase,
+        log: QuestionLog | None = None,
+        contexts: Contexts | None = None,
+        codec: ButtonCodec | None = None,
+        states: ButtonStates | None = None,
+    ) -> None:
         self.settings = settings
         self.texts = settings.texts
-        self.knowledge = knowledge
         self.log = log
-        self._memory: OrderedDict[str, Asked | str] = OrderedDict()
-        # A per-process prefix keeps keys from an earlier run from meaning something else now.
-        self._prefix = secrets.token_hex(2)
-        self._counter = itertools.count(1)
+        c = settings.conversation
+        self.contexts: Contexts = contexts if contexts is not None else MemoryContexts(c.context_minutes * 60, c.max_contexts)
+        self.codec = codec or ButtonCodec.from_secret(settings.secret, settings.token)
+        # Questions behind buttons; without a database, the last 5,000 in memory.
+        self.states: ButtonStates = states if states is not None else MemoryButtonStates(5000)
+        self.knowledge = knowledge
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The articles answered from."""
+        return self._knowledge
+
+    @knowledge.setter
+    def knowledge(self, knowledge: KnowledgeBase) -> None:
+        # One assignment swaps both, so a reload never pairs an index with another's answerer.
+        self._knowledge, self.answerer = knowledge, Answerer(knowledge, self.settings.retrieval, self.settings.language)
 
     # Commands -----------------------------------------------------------------------------
 
@@ -68,13 +89,14 @@ class Dialog:
         if payload:
             tag = self._find_tag(payload)
             if tag is not None:
-                return self.tag_articles(tag, 0)
+                return self.tag_articles(tag, 0, user=user)
             return self.ask(payload, user, chat_type)
         return replies.notice(self.texts.welcome.format(site=self.settings.site.name), kind="welcome")
 
-    def help(self) -> Reply:
-        """Usage."""
-        return replies.notice(self.texts.help.format(site=self.settings.site.name), kind="help")
+    def help(self, terminal: bool = False) -> Reply:
+        """Usage: one line per command this chat knows (the command table)."""
+        lines = "\n".join(self.texts.commands[c.name].help for c in public(terminal))
+        return replies.notice(self.texts.help.format(site=self.settings.site.name, commands=lines), kind="help")
 
     def ask_prompt(self) -> Reply:
         """Asks for the question, with a reply field opened for it."""
@@ -84,19 +106,27 @@ class Dialog:
         """For a command the bot does not have."""
         return replies.notice(self.texts.unknown_command, kind="unknown")
 
+    def text_only(self) -> Reply:
+        """For a sticker, voice note or other message without text."""
+        return replies.notice(self.texts.text_only, kind="text_only")
+
     def flood_warning(self) -> Reply:
-        """Told once to a user who sends too much too fast."""
+        """Tells a user flooding the bot to slow down."""
         return replies.notice(self.texts.flood, kind="flood")
 
     def error(self) -> Reply:
-        """Told when something broke on the bot's side."""
+        """The polite reply when handling a message failed."""
         return replies.notice(self.texts.error, kind="error")
 
-    def forget(self) -> Reply:
+    def forget(self, user: str | None = None) -> Reply:
         """Asks to confirm deleting everything logged about the user (/hapusdata)."""
         if self.log is None:
+            self._forget_memory(user)
             return replies.notice(self.texts.forget_unavailable, kind="forget_unavailable")
-        buttons = (Button(self.texts.button_forget_yes, action="x:y"), Button(self.texts.button_forget_no, action="x:n"))
+        buttons = (
+            Button(self.texts.button_forget_yes, action=self._action(user, "x", "y")),
+            Button(self.texts.button_forget_no, action=self._action(user, "x", "n")),
+        )
         return Reply(replies.notice(self.texts.forget_confirm).blocks, (buttons,), kind="forget")
 
     def stats(self, days: int = 7) -> Reply:
@@ -138,8 +168,9 @@ class Dialog:
             return tuple(self._inline_article(a) for a in newest)
         result = self.knowledge.search(query)
         items = []
-        for i, article in _distinct_articles(result)[:limit]:
+        for i in distinct_articles(result)[:limit]:
             chosen = result.candidates[i]
+            article = chosen.article
             snippet = " ".join(chosen.text.split())
             items.append(
                 InlineItem(
@@ -158,73 +189,131 @@ class Dialog:
             article.url, Reply(blocks, kind="article"),
         )
 
-    def ask(self, question: str, user: str | None = None, chat_type: str | None = None) -> Reply:
-        """Answer a question, suggest articles when unsure, or say honestly there is no answer.
+    def ask(
+        self, question: str, user: str | None = None, chat_type: str | None = None,
+        chat: str | None = None, reply_to: str | None = None,
+    ) -> Reply:
+        """Answer a question, suggest articles when unsure, decline honestly, or chat back."""
+        return self.turn(question, user, chat_type, chat, reply_to).reply
 
-        With a question log, the question is logged (queued: the reply does not wait for it),
-        the user under a salted hash.
+    def turn(
+        self, question: str, user: str | None = None, chat_type: str | None = None,
+        chat: str | None = None, reply_to: str | None = None,
+    ) -> Turn:
+        """The reply to a message and the decision behind it.
+
+        `chat` names the conversation (its context: the topic of the last answer); `reply_to`
+        is button data of a bot message the user replied to, whose answer becomes the topic.
+        With a question log, the question is logged (queued: the reply does not wait for it).
         """
         question = _clean(question)
         if not question:
-            return replies.notice(self.texts.empty_question, kind="empty")
+            return Turn(None, replies.notice(self.texts.empty_question, kind="empty"))
         limit = self.settings.retrieval.max_question_chars
         if len(question) > limit:
-            return replies.notice(self.texts.question_too_long.format(limit=limit), kind="too_long")
-        result = self.knowledge.search(question)
-        key = self._remember(Asked(question, result))
-        if self.log is not None:
-            best = result.best
-            self.log.record(
-                Entry(
-                    ref=key, question=question, answered=best is not None,
-                    article=best.article.id if best else None, section=best.section.heading if best else None,
-                    score=round(result.score, 4), user_hash=self.log.user_hash(user) if user else None, chat_type=chat_type,
-                )
+            return Turn(None, replies.notice(self.texts.question_too_long.format(limit=limit), kind="too_long"))
+        key = chat or chat_key(user, None, chat_type in (None, "private"))
+        topic = self._replied_topic(reply_to) or self.contexts.get(key)
+        decision = self.answerer.decide(question, topic)
+        if decision.kind == "chat":
+            return Turn(decision, self._chat(decision))
+        result = decision.result
+        assert result is not None
+        kept = question if self.settings.log.enabled else ""  # no question text when nothing is logged
+        ref = self._remember(Asked(kept, result, key, decision.suggestions), user)
+        self._log(ref, question, decision, user, chat_type)
+        new_topic = self.answerer.topic(decision, user, topic)
+        if new_topic is not None and new_topic is not topic:
+            self.contexts.put(key, new_topic)
+        if decision.kind == "none":
+            return Turn(decision, self._declined(decision))
+        if decision.kind == "suggest":
+            return Turn(decision, self._suggestions(ref, result, decision.suggestions, user, edit=False))
+        return Turn(decision, self._answer(ref, result, 0, user))
+
+    def record(self, question: str, turn: Turn) -> dict[str, object]:
+        """A turn as the evaluation contract's JSON object."""
+        decision = turn.decision
+        if decision is None:
+            return self.knowledge.record(question, "none", None)
+        return self.knowledge.record(question, decision.kind, decision.result)
+
+    def _log(self, ref: str, question: str, decision: Decision, user: str | None, chat_type: str | None) -> None:
+        if self.log is None:
+            return
+        shown = decision.answer if decision.kind == "answer" else None
+        self.log.record(
+            Entry(
+                ref=ref, question=question, answered=shown is not None,
+                article=shown.article.id if shown else None, section=shown.section.heading if shown else None,
+                score=round(decision.result.score if decision.result else 0.0, 4),
+                user_hash=self.log.user_hash(user) if user else None, chat_type=chat_type,
             )
-        if not result.answered:
+        )
+
+    def _chat(self, decision: Decision) -> Reply:
+        variants = self.texts.smalltalk.get(decision.chat or "", ())
+        if not variants:
             return replies.notice(self.texts.no_answer, kind="no_answer")
-        suggestions = _distinct_articles(result)[:3]
-        if self._unsure(result) and len(suggestions) > 1:
-            choices = [(a.title, f"a:{key}:{i}") for i, a in suggestions]
-            return replies.choice_list(self.texts.did_you_mean, choices, kind="suggest")
-        return self._answer(key, result, 0)
+        pick = int.from_bytes(hashlib.blake2b(decision.question.casefold().encode(), digest_size=4).digest(), "big")
+        return replies.notice(variants[pick % len(variants)], kind="chat")
 
-    def _unsure(self, result: SearchResult) -> bool:
-        """A middle-band score, or another article nearly as good: better ask than guess."""
-        r = self.settings.retrieval
-        if result.score < r.suggest_threshold:
-            return True
-        others = [result.candidates[i].score for i, _ in _distinct_articles(result)[1:2]]
-        return bool(others) and others[0] >= result.score * (1 - r.close_margin)
+    def _declined(self, decision: Decision) -> Reply:
+        text = self.texts.no_answer
+        contact = self.settings.site.contact
+        if decision.contact and contact:
+            text += "\n\n" + self.texts.no_answer_contact.format(contact=contact)
+        return replies.notice(text, kind="no_answer")
 
-    def topics(self, word: str = "", page: int = 0) -> Reply:
+    def _replied_topic(self, data: str | None) -> Topic | None:
+        """The topic of the answer a message replies to (from that answer's button data)."""
+        action = self.codec.decode(data) if data else None
+        if action is None or action.kind not in ("a", "f", "o") or not action.args:
+            return None
+        asked = self._asked(action.args[0])
+        index = _int(action.args, 1) if action.kind in ("a", "f") else 0
+        if not isinstance(asked, Asked) or index is None or index >= len(asked.result.candidates):
+            return None
+        chosen = asked.result.candidates[index]
+        decision = Decision("answer", asked.question, dataclasses.replace(asked.result, candidates=(chosen,)))
+        return self.answerer.topic(decision, action.user, None)
+
+    def topics(self, word: str = "", page: int = 0, user: str | None = None) -> Reply:
         """Browse the most used tags, or tags and articles matching `word`."""
         word = _clean(word)
         if word:
-            return self._search_topics(self._remember(word), word, page)
+            return self._search_topics(self._remember(Words(word), user), word, page, user)
         tags = self._browsable_tags()
         if not tags:
             return replies.notice(self.texts.topics_none)
-        return self._tag_page(self.texts.topics_header, tags, page, "t:{page}", edit=False)
+        return self._tag_page(self.texts.topics_header, tags, page, ("t",), user, edit=False)
 
-    def tag_articles(self, tag: Tag, page: int, edit: bool = False) -> Reply:
+    def tag_articles(self, tag: Tag, page: int, edit: bool = False, user: str | None = None) -> Reply:
         """The articles carrying a tag, a page at a time."""
         header = self.texts.tag_articles.format(tag=tag.name, count=len(tag.articles))
-        return self._article_page(header, tag.articles, page, f"g:{tag.key}:{{page}}", edit)
+        return self._article_page(header, tag.articles, page, ("g", tag.key), user, edit)
 
     # Buttons ------------------------------------------------------------------------------
 
-    def press(self, action: str, user: str | None = None) -> Reply:
-        """Run a button's action; unknown or outdated actions get a polite notice."""
-        kind, _, rest = action.partition(":")
-        handler = self._handlers().get(kind)
-        reply = handler(rest.split(":"), user) if handler else None
+    def press(self, data: str, user: str | None = None) -> Reply:
+        """Run a button's action; forged, outdated or someone else's buttons get a polite notice."""
+        action = self.codec.decode(data)
+        if action is None:
+            return Reply(toast=self.texts.stale_button, kind="stale")
+        if action.user is not None and action.user != user:
+            return Reply(toast=self.texts.not_your_button, kind="not_yours")
+        handler = self._handlers().get(action.kind)
+        reply = handler(action, user) if handler else None
         return reply or Reply(toast=self.texts.stale_button, kind="stale")
 
-    def _handlers(self) -> dict[str, Callable[[list[str], str | None], Reply | None]]:
+    def _action(self, user: str | None, kind: str, *args: str | int) -> str:
+        return self.codec.encode(user, kind, *args)
+
+    def _handlers(self) -> dict[str, Callable[[Action, str | None], Reply | None]]:
         return {
             "a": self._press_answer,
             "o": self._press_others,
+            "s": self._press_suggestions,
             "f": self._press_feedback,
             "t": self._press_topics,
             "w": self._press_topic_search,
@@ -233,83 +322,115 @@ class Dialog:
             "x": self._press_forget,
         }
 
-    def _press_forget(self, args: list[str], user: str | None) -> Reply | None:
-        if args != ["y"] and args != ["n"]:
+    def _press_forget(self, action: Action, user: str | None) -> Reply | None:
+        if action.args not in (("y",), ("n",)):
             return None
-        if args == ["n"]:
+        if action.args == ("n",):
             return _as_edit(replies.notice(self.texts.forget_cancelled, kind="forget_cancelled"))
+        self._forget_memory(user)
         if self.log is None or user is None:
             return _as_edit(replies.notice(self.texts.forget_unavailable, kind="forget_unavailable"))
         count = self.log.forget_user(self.log.user_hash(user)).result(timeout=30)
         return _as_edit(replies.notice(self.texts.forget_done.format(count=count), kind="forget_done"))
 
-    def _press_answer(self, args: list[str], user: str | None) -> Reply | None:
-        asked, index = self._asked(args, 0), _int(args, 1)
-        if asked is None or index is None or index >= len(asked.result.candidates):
-            return None
-        return self._answer(args[0], asked.result, index, edit=True)
+    def _forget_memory(self, user: str | None) -> None:
+        """Drop what memory holds about a user: their questions behind buttons and their chats' topics."""
+        if user is None:
+            return
+        self.states.forget_owner(user)
+        self.contexts.forget_owner(user)
 
-    def _press_others(self, args: list[str], user: str | None) -> Reply | None:
-        asked = self._asked(args, 0)
-        if asked is None:
-            return None
-        candidates = asked.result.candidates
+    def _press_answer(self, action: Action, user: str | None) -> Reply | None:
+        args = action.args
+        asked, index = self._asked(args[0] if args else ""), _int(args, 1)
+        if not isinstance(asked, Asked) or index is None or index >= len(asked.result.candidates):
+            return asked if isinstance(asked, Reply) else None
+        back = args[2] if len(args) > 2 else ""
+        if asked.chat is not None:
+            chosen = asked.result.candidates[index]
+            decision = Decision("answer", asked.question, dataclasses.replace(asked.result, candidates=(chosen,)))
+            topic = self.answerer.topic(decision, user, None)
+            if topic is not None:
+                self.contexts.put(asked.chat, topic)
+        return self._answer(args[0], asked.result, index, user, back=back, edit=True)
+
+    def _press_others(self, action: Action, user: str | None) -> Reply | None:
+        args = action.args
+        asked, shown = self._asked(args[0] if args else ""), _int(args, 1)
+        if not isinstance(asked, Asked) or shown is None:
+            return asked if isinstance(asked, Reply) else None
+        ref = args[0]
         choices = [
-            (f"{c.section.heading} — {c.article.title}", f"a:{args[0]}:{i}")
-            for i, c in enumerate(candidates)
-            if i > 0
+            (f"{c.section.heading} — {c.article.title}", self._action(user, "a", ref, i, f"o{shown}"))
+            for i, c in enumerate(asked.result.candidates)
+            if i != shown
         ]
-        header = self.texts.other_answers.format(question=asked.question)
-        if not choices:
-            header = self.texts.no_more_answers
-        back = Button(self.texts.button_back, action=f"a:{args[0]}:0")
+        header = self.texts.no_more_answers
+        if choices:
+            header = self.texts.other_answers.format(question=asked.question) if asked.question else self.texts.other_answers_plain
+        back = Button(self.texts.button_back, action=self._action(user, "a", ref, shown))
         return replies.choice_list(header, choices, extra=(back,), kind="others", edit=True)
 
-    def _press_feedback(self, args: list[str], user: str | None) -> Reply | None:
-        asked, index, vote = self._asked(args, 0), _int(args, 1), _int(args, 2)
-        if asked is None or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
-            return None
+    def _press_suggestions(self, action: Action, user: str | None) -> Reply | None:
+        asked = self._asked(action.args[0] if action.args else "")
+        if not isinstance(asked, Asked) or not asked.suggestions:
+            return asked if isinstance(asked, Reply) else None
+        return self._suggestions(action.args[0], asked.result, asked.suggestions, user, edit=True)
+
+    def _press_feedback(self, action: Action, user: str | None) -> Reply | None:
+        args = action.args
+        asked, index, vote = self._asked(args[0] if args else ""), _int(args, 1), _int(args, 2)
+        if not isinstance(asked, Asked) or index is None or vote not in (0, 1) or index >= len(asked.result.candidates):
+            return asked if isinstance(asked, Reply) else None
         chosen = asked.result.candidates[index]
         if self.log is not None:
             self.log.vote(args[0], vote == 1, chosen.article.id, chosen.section.heading)
         return Reply(toast=self.texts.feedback_thanks, kind="feedback")
 
-    def _press_topics(self, args: list[str], user: str | None) -> Reply | None:
-        page = _int(args, 0)
+    def _press_topics(self, action: Action, user: str | None) -> Reply | None:
+        page = _int(action.args, 0)
         if page is None:
             return None
-        reply = self.topics(page=page)
-        return _as_edit(reply)
+        return _as_edit(self.topics(page=page, user=user))
 
-    def _press_topic_search(self, args: list[str], user: str | None) -> Reply | None:
-        word, page = self._memory.get(args[0]), _int(args, 1)
-        if not isinstance(word, str) or page is None:
+    def _press_topic_search(self, action: Action, user: str | None) -> Reply | None:
+        args = action.args
+        item, page = self._asked(args[0]) if args else None, _int(args, 1)
+        if not isinstance(item, Words) or page is None:
             return None
-        return _as_edit(self._search_topics(args[0], word, page))
+        return _as_edit(self._search_topics(args[0], item.word, page, user))
 
-    def _press_tag(self, args: list[str], user: str | None) -> Reply | None:
-        tag, page = self.knowledge.tag(args[0]), _int(args, 1)
+    def _press_tag(self, action: Action, user: str | None) -> Reply | None:
+        args = action.args
+        tag, page = self.knowledge.tag(args[0]) if args else None, _int(args, 1)
         if tag is None or page is None:
             return None
-        return self.tag_articles(tag, page, edit=True)
+        return self.tag_articles(tag, page, edit=True, user=user)
 
-    def _press_article(self, args: list[str], user: str | None) -> Reply | None:
-        article = self.knowledge.article(args[0])
+    def _press_article(self, action: Action, user: str | None) -> Reply | None:
+        args = action.args
+        article = self.knowledge.article(args[0]) if args else None
         if article is None:
             return None
-        back = ":".join(args[1:]) or None
+        # The way back is a page action the bot itself made (carried inside this signed data).
+        back = self._action(user, args[1], *args[2:]) if len(args) > 1 and args[1] in ("t", "w", "g") else None
         return replies.article_detail(self.texts, article, back)
 
     # Composition --------------------------------------------------------------------------
 
-    def _answer(self, key: str, result: SearchResult, index: int, edit: bool = False) -> Reply:
+    def _answer(self, ref: str, result: SearchResult, index: int, user: str | None, back: str = "", edit: bool = False) -> Reply:
         chosen = result.candidates[index]
-        others = f"o:{key}" if len(result.candidates) > 1 else None
+        back_action = None
+        if back == "s":
+            back_action = self._action(user, "s", ref)
+        elif back.startswith("o") and back[1:].isdigit():
+            back_action = self._action(user, "o", ref, back[1:])
+        others = self._action(user, "o", ref, index) if len(result.candidates) > 1 else None
         actions = AnswerActions(
-            helpful=f"f:{key}:{index}:1",
-            not_helpful=f"f:{key}:{index}:0",
+            helpful=self._action(user, "f", ref, index, 1),
+            not_helpful=self._action(user, "f", ref, index, 0),
             others=others,
-            back=f"o:{key}" if index > 0 else None,
+            back=back_action,
             edit=edit,
         )
         related = [a for a in result.related if a.id != chosen.article.id]
@@ -318,43 +439,56 @@ class Dialog:
             self.knowledge.link(chosen), related, actions,
         )
 
-    def _search_topics(self, key: str, word: str, page: int) -> Reply:
+    def _suggestions(self, ref: str, result: SearchResult, picks: tuple[int, ...], user: str | None, edit: bool) -> Reply:
+        choices = [(result.candidates[i].article.title, self._action(user, "a", ref, i, "s")) for i in picks]
+        return replies.choice_list(self.texts.did_you_mean, choices, kind="suggest", edit=edit)
+
+    def _search_topics(self, key: str, word: str, page: int, user: str | None) -> Reply:
         tags = self.knowledge.find_tags(word)
         articles = self.knowledge.find_articles(word)
         if not tags and not articles:
             return replies.notice(self.texts.topics_empty.format(word=word), kind="topics_empty")
         if tags:
-            return self._tag_page(self.texts.topics_search_header.format(word=word), tags, page, f"w:{key}:{{page}}", False, articles)
+            return self._tag_page(self.texts.topics_search_header.format(word=word), tags, page, ("w", key), user, False, articles)
         header = self.texts.topics_search_articles.format(word=word)
-        return self._article_page(header, articles, page, f"w:{key}:{{page}}", False)
+        return self._article_page(header, articles, page, ("w", key), user, False)
 
     def _tag_page(
-        self, header: str, tags: tuple[Tag, ...], page: int, action: str, edit: bool,
+        self, header: str, tags: tuple[Tag, ...], page: int, action: tuple[str, ...], user: str | None, edit: bool,
         articles: tuple[Article, ...] = (),
     ) -> Reply:
         shown, page, pages = _page(tags, page, TAGS_PER_PAGE)
         rows = [
-            tuple(Button(f"{t.name} ({len(t.articles)})", action=f"g:{t.key}:0") for t in shown[i : i + 2])
+            tuple(Button(f"{t.name} ({len(t.articles)})", action=self._action(user, "g", t.key, 0)) for t in shown[i : i + 2])
             for i in range(0, len(shown), 2)
         ]
-        blocks = [block(header)]
         if articles and page == 0:
-            back = action.format(page=0)
-            rows.extend((Button(f"📄 {a.title}", action=f"r:{self.knowledge.article_key(a)}:{back}"),) for a in articles[:3])
-        nav = replies.pager(self.texts, page, pages, action)
+            rows.extend(
+                (Button(f"📄 {a.title}", action=self._action(user, "r", self.knowledge.article_key(a), *action, 0)),)
+                for a in articles[:3]
+            )
+        nav = self._pager(page, pages, action, user)
         if nav:
             rows.append(nav)
-        return Reply(tuple(blocks), tuple(rows), kind="topics", edit=edit)
+        return Reply((block(header),), tuple(rows), kind="topics", edit=edit)
 
-    def _article_page(self, header: str, articles: tuple[Article, ...], page: int, action: str, edit: bool) -> Reply:
+    def _article_page(
+        self, header: str, articles: tuple[Article, ...], page: int, action: tuple[str, ...], user: str | None, edit: bool
+    ) -> Reply:
         shown, page, pages = _page(articles, page, ARTICLES_PER_PAGE)
-        back = action.format(page=page)
-        rows = [(Button(a.title, action=f"r:{self.knowledge.article_key(a)}:{back}"),) for a in shown]
-        nav = replies.pager(self.texts, page, pages, action)
+        rows = [
+            (Button(a.title, action=self._action(user, "r", self.knowledge.article_key(a), *action, page)),) for a in shown
+        ]
+        nav = self._pager(page, pages, action, user)
         if nav:
             rows.append(nav)
-        rows.append((Button(self.texts.button_all_topics, action="t:0"),))
+        rows.append((Button(self.texts.button_all_topics, action=self._action(user, "t", 0)),))
         return Reply((block(header),), tuple(rows), kind="articles", edit=edit)
+
+    def _pager(self, page: int, pages: int, action: tuple[str, ...], user: str | None) -> tuple[Button, ...]:
+        previous = self._action(user, *action, page - 1) if page > 0 else None
+        following = self._action(user, *action, page + 1) if page + 1 < pages else None
+        return replies.pager(self.texts, previous, following)
 
     def _browsable_tags(self) -> tuple[Tag, ...]:
         tags = self.knowledge.tags
@@ -368,24 +502,20 @@ class Dialog:
 
     # Memory of recent questions -----------------------------------------------------------
 
-    def _remember(self, item: Asked | str) -> str:
-        key = f"{self._prefix}{next(self._counter):x}"
-        self._memory[key] = item
-        while len(self._memory) > REMEMBERED:
-            self._memory.popitem(last=False)
-        return key
+    def _remember(self, item: Asked | Words, owner: str | None) -> str:
+        ref = new_reference()
+        self.states.put(ref, owner, encode(item))
+        return ref
 
-    def _asked(self, args: list[str], i: int) -> Asked | None:
-        item = self._memory.get(args[i]) if len(args) > i else None
-        return item if isinstance(item, Asked) else None
-
-
-def _distinct_articles(result: SearchResult) -> list[tuple[int, Article]]:
-    """The first candidate index of each distinct article, best first."""
-    seen: dict[str, tuple[int, Article]] = {}
-    for i, c in enumerate(result.candidates):
-        seen.setdefault(c.article.id, (i, c.article))
-    return list(seen.values())
+    def _asked(self, ref: str) -> Asked | Words | Reply | None:
+        """What a button refers to; a polite notice when its article was removed since."""
+        payload = self.states.get(ref)
+        if payload is None:
+            return None
+        try:
+            return decode(payload, self.knowledge, self.settings.retrieval.answer_max_chars)
+        except Gone:
+            return Reply(toast=self.texts.article_gone, kind="gone")
 
 
 def _page(items: tuple[T, ...], page: int, size: int) -> tuple[tuple[T, ...], int, int]:
@@ -403,7 +533,7 @@ def _shorten(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _int(args: list[str], i: int) -> int | None:
+def _int(args: tuple[str, ...] | list[str], i: int) -> int | None:
     if len(args) <= i or not args[i].isdigit() or len(args[i]) > 6:
         return None
     return int(args[i])

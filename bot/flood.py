@@ -17,7 +17,11 @@ class Verdict(Enum):
 
 
 class FloodGuard:
-    """Allows `limit` messages per `seconds` per user; warns once per burst, then ignores."""
+    """Allows `limit` messages per `seconds` per user; warns once per burst, then ignores.
+
+    Users idle for a whole window are forgotten at most once a window, so memory follows the
+    users active in the last window, not every user ever seen.
+    """
 
     def __init__(self, limit: int, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
@@ -25,10 +29,18 @@ class FloodGuard:
         self.clock = clock
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
+        self._swept = clock()
+
+    def __len__(self) -> int:
+        """Users currently remembered."""
+        return len(self._seen)
 
     def check(self, user: int) -> Verdict:
         """Record a message from `user` and say whether to handle it."""
         now = self.clock()
+        if now - self._swept >= self.seconds:
+            # One pass over the table per window: amortized O(1) per message.
+            self.forget_idle()
         recent = self._seen.setdefault(user, deque())
         while recent and now - recent[0] >= self.seconds:
             recent.popleft()
@@ -44,6 +56,7 @@ class FloodGuard:
     def forget_idle(self) -> None:
         """Drop users with no recent messages, so memory stays bounded."""
         now = self.clock()
+        self._swept = now
         for user in [u for u, q in self._seen.items() if not q or now - q[-1] >= self.seconds]:
             del self._seen[user]
             self._warned.discard(user)

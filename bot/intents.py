@@ -27,6 +27,9 @@ class Intents:
         self._bits = {name: 1 << i for i, name in enumerate(self.names)}
         self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
         self._headings = [(self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()]
+        self._avoid = [(self._bits[n], [h for h in map(self.phrase, i.avoid) if h.strip()]) for n, i in intents.items()]
+        self.contact = self.mask(n for n, i in intents.items() if i.contact)
+        self._weights = [(self._bits[n], i.weight) for n, i in intents.items()]
         self._patterns = [(self._bits[n], [re.compile(e) for e in i.evidence]) for n, i in intents.items()]
         self.required = self.mask(n for n, i in intents.items() if i.required)
 
@@ -49,11 +52,20 @@ class Intents:
         return mask
 
     def detect(self, question: str) -> tuple[str, ...]:
-        """The kinds of question `question` is."""
+        """The kinds of question `question` is.
+
+        A cue found only inside another kind's longer cue does not count: "siapa" asks for an
+        audience, but not in "dibuat siapa", which asks for a creator.
+        """
         text = self.phrase(question).strip()
-        found = 0
+        spans: dict[int, list[tuple[int, int]]] = {}
         for bit, cues in self._cues:
-            if any(c.search(text) for c in cues):
+            for cue in cues:
+                spans.setdefault(bit, []).extend(m.span() for m in cue.finditer(text))
+        found = 0
+        for bit, own in spans.items():
+            others = [span for b, found_spans in spans.items() if b != bit for span in found_spans]
+            if any(not any(o[0] <= s and e <= o[1] and (o[1] - o[0]) > (e - s) for o in others) for s, e in own):
                 found |= bit
         return tuple(n for n in self.names if found & self._bits[n])
 
@@ -61,6 +73,14 @@ class Intents:
         """The kinds a heading (given by `phrase`) announces an answer to."""
         mask = 0
         for bit, headings in self._headings:
+            if any(h in heading_phrase for h in headings):
+                mask |= bit
+        return mask
+
+    def avoid_mask(self, heading_phrase: str) -> int:
+        """The kinds a heading announces the opposite of (advantages, for a drawbacks question)."""
+        mask = 0
+        for bit, headings in self._avoid:
             if any(h in heading_phrase for h in headings):
                 mask |= bit
         return mask
@@ -74,11 +94,12 @@ class Intents:
                 mask |= bit
         return mask
 
-    def fit(self, question: int, heading: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    def fit(self, question: int, heading: np.ndarray, evidence: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
         """How well sections answer a question's kinds, in [0, 1], from their masks.
 
-        Per kind: 1 when the heading announces it, 0.5 when a passage looks like it, else 0;
-        averaged over the question's kinds, so fitting all of them wins.
+        Per kind: 1 when the heading announces it, 0.5 when a passage looks like it, else 0,
+        and -1 when the heading announces its opposite; averaged over the question's kinds, so
+        fitting all of them wins.
         """
         heading, evidence = np.asarray(heading, dtype=np.int64), np.asarray(evidence, dtype=np.int64)
         kinds = question.bit_count()
@@ -86,9 +107,26 @@ class Intents:
             return np.ones(heading.shape)
         announced = np.bitwise_count(heading & question)
         shown = np.bitwise_count(evidence & question & ~heading)
-        return (announced + 0.5 * shown) / kinds
+        opposed = np.bitwise_count(np.asarray(avoid, dtype=np.int64) & question & ~heading) if avoid is not None else 0
+        return np.clip((announced + 0.5 * shown - opposed) / kinds, -1.0, 1.0)
 
     def satisfied(self, question: int, evidence: int) -> bool:
         """False when a kind that requires evidence (a price, an address) has none in `evidence`."""
+        return not self.missing(question, evidence)
+
+    def missing(self, question: int, evidence: int) -> int:
+        """The kinds that require evidence (a price, an address) and have none in `evidence`."""
         needed = question & self.required
-        return needed & evidence == needed
+        return needed & ~evidence
+
+    def evidence_gain(self, question: int, passages: np.ndarray) -> np.ndarray:
+        """Per passage, the largest evidence weight among the question's kinds it shows."""
+        gain = np.zeros(len(passages))
+        for bit, weight in self._weights:
+            if question & bit:
+                gain = np.maximum(gain, weight * ((passages & bit) != 0))
+        return gain
+
+    def kinds_of(self, mask: int) -> tuple[str, ...]:
+        """The names of the kinds in a mask."""
+        return tuple(n for n in self.names if mask & self._bits[n])

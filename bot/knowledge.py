@@ -43,6 +43,7 @@ class KnowledgeBase:
         self.normalizer = Normalizer(settings.language)
         self.retriever = Retriever(self.articles, self.normalizer, settings.retrieval, settings.language.intents, method)
         self._by_key = {short_key(a.id): a for a in self.articles}
+        self._index = {a.id: i for i, a in enumerate(self.articles)}
         self.tags = _merge_tags(self.articles, self.normalizer)
         self._tags_by_key = {t.key: t for t in self.tags}
 
@@ -76,9 +77,16 @@ class KnowledgeBase:
         kb.retriever.settings = settings.retrieval
         return kb
 
-    def search(self, question: str) -> SearchResult:
-        """Retrieve the best sections for `question`."""
-        return self.retriever.search(question)
+    def search(
+        self, question: str, prefer: int | None = None, subject: str = "", within: int | None = None, section: str | None = None
+    ) -> SearchResult:
+        """Retrieve the best sections for `question`; a follow-up gives its topic's article, section and subject."""
+        prefer_section = self.retriever.section_number(prefer, section) if prefer is not None and section else None
+        return self.retriever.search(question, prefer=prefer, subject=subject, within=within, prefer_section=prefer_section)
+
+    def article_index(self, article_id: str) -> int | None:
+        """The position of an article in the index, if it still exists."""
+        return self._index.get(article_id)
 
     def find_tags(self, word: str) -> tuple[Tag, ...]:
         """Tags whose name contains `word` (as typed, or as a normalized term)."""
@@ -117,21 +125,22 @@ class KnowledgeBase:
         first = candidate.section is candidate.article.sections[0] and candidate.section.level == 0
         return section_url(self.settings.site, candidate.article.url, candidate.section.heading, first)
 
-    def record(self, result: SearchResult) -> dict[str, Any]:
-        """The result as the evaluation contract's JSON object."""
-        best = result.best
+    def record(self, question: str, kind: str, result: SearchResult | None) -> dict[str, Any]:
+        """A decision as the evaluation contract's JSON object (`kind` is what the user saw)."""
+        shown = result.top if result is not None and kind in ("answer", "suggest") else None
         return {
-            "question": result.question,
-            "answered": best is not None,
-            "article": best.article.id if best else None,
-            "title": best.article.title if best else None,
-            "section": best.section.heading if best else None,
-            "url": self.link(best) if best else None,
-            "text": best.text if best else None,
-            "score": round(result.score, 4),
+            "question": question,
+            "answered": shown is not None,
+            "kind": kind,
+            "article": shown.article.id if shown else None,
+            "title": shown.article.title if shown else None,
+            "section": shown.section.heading if shown else None,
+            "url": self.link(shown) if shown else None,
+            "text": shown.text if shown else None,
+            "score": round(result.score, 4) if result is not None else 0.0,
             "candidates": [
                 {"article": c.article.id, "section": c.section.heading, "score": round(c.score, 4)}
-                for c in result.candidates
+                for c in (result.candidates if result is not None else ())
             ],
         }
 

@@ -55,6 +55,10 @@ class Normalizer:
         replaced = self._slang.get(word, (word,))
         return " ".join(self._synonym.get(w, w) for w in replaced)
 
+    def spellings(self) -> set[str]:
+        """Every standard spelling the settings name (synonyms and the words slang stands for)."""
+        return set(self._synonym) | {w for words in self._slang.values() for w in words}
+
     def content_words(self, text: str) -> list[str]:
         """Words that carry topic: `words` without stopwords."""
         return [w for w in self.words(text) if w not in self._stop]

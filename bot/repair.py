@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 _VOWELS = "aiueo"
 
@@ -17,13 +17,17 @@ class WordRepair:
         stem: Callable[[str], str],
         stems: set[str] | dict[str, int],
         canonical: Callable[[str], str] = lambda w: w,
+        spellings: Iterable[str] = (),
     ) -> None:
         self.known = known
         self.stem = stem
         self.canonical = canonical
         self.stems = stems
         self._by_shape: dict[tuple[str, int], list[str]] = {}
-        for word in known:
+        # Typos are matched against the articles' words and against the other spellings the
+        # settings name for them ("sertifikasi" for "sertifikat"), which rank last on a tie.
+        extra = [w for w in spellings if w not in known and self.is_known(w)]
+        for word in [*known, *extra]:
             if len(word) >= 4 and word.isalpha():
                 self._by_shape.setdefault((word[0], len(word)), []).append(word)
 
@@ -78,6 +82,8 @@ def informal_forms(word: str) -> Iterator[str]:
 
 def _without_prefix(word: str) -> Iterator[str]:
     yield word
+    if word[0] in _VOWELS and len(word) > 3:
+        yield "h" + word  # a dropped initial h: ancur -> hancur, abis -> habis
     if word.startswith("nge") and len(word) > 5:
         yield word[3:]  # ngecek -> cek
     if word.startswith("ng") and len(word) > 4 and word[2] in _VOWELS:
@@ -96,6 +102,8 @@ def _without_prefix(word: str) -> Iterator[str]:
 
 def _with_suffix(word: str) -> Iterator[str]:
     yield word
+    if word.endswith(("ku", "mu")) and len(word) > 5:
+        yield word[:-2]  # nomorku -> nomor, bukumu -> buku
     if word.endswith("in") and len(word) > 5:
         stem = word[:-2]
         yield stem + "kan"  # lakuin -> lakukan

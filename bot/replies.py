@@ -117,13 +117,13 @@ def article_detail(texts: Texts, article: Article, back: str | None) -> Reply:
     return Reply(tuple(blocks), tuple(rows), kind="article", edit=back is not None)
 
 
-def pager(texts: Texts, page: int, pages: int, action: str) -> tuple[Button, ...]:
-    """Previous/next buttons for page `page` of `pages`; `action` has a `{page}` slot."""
+def pager(texts: Texts, previous: str | None, following: str | None) -> tuple[Button, ...]:
+    """Previous/next page buttons for the actions given (None: no such page)."""
     buttons = []
-    if page > 0:
-        buttons.append(Button(texts.button_previous, action=action.format(page=page - 1)))
-    if page + 1 < pages:
-        buttons.append(Button(texts.button_next, action=action.format(page=page + 1)))
+    if previous:
+        buttons.append(Button(texts.button_previous, action=previous))
+    if following:
+        buttons.append(Button(texts.button_next, action=following))
     return tuple(buttons)
 
 

@@ -24,7 +24,7 @@ from bot.articles import Article
 from bot.intents import Intents
 from bot.normalize import Normalizer, fold
 from bot.repair import WordRepair
-from bot.richtext import Passage, passage_text
+from bot.richtext import Passage, passage_text, trim
 from bot.sections import Section
 from bot.settings import IntentSettings, RetrievalSettings
 
@@ -44,16 +44,21 @@ class Method:
     section_share: float = 0.5  # how much of a score depends on the section rather than the article
     local_idf: bool = True  # words in every section of an article tell its sections apart poorly
     intent_weight: float = 0.5  # share of its section factor a section that does not fit the question loses
-    passage_evidence: float = 0.5  # how much a passage that fits the kind of question gains
+    passage_evidence: float = 1.0  # scales what a passage that fits the kind of question gains (intents' `weight`)
     repair: bool = True  # informal forms, split compounds and typos mapped to known words
+    unknown_weight: float = 1.0  # weight of a word no article holds, as a share of the rarest word's
     title_headings: bool = False  # whether a heading restating the title counts as a heading
     passage_focus: bool = True  # passages chosen mostly by the words the heading does not hold
     heading_discount: float = 0.25  # weight, for choosing a passage, of a word the heading holds
     position_prior: float = 0.05  # how much a later passage must outscore an earlier one
+    lead_weight: float = 0.5  # how much opening with the question's words counts, for a passage
     max_passages: int = 3  # passages an answer may join to cover the question's words
     pool: int = 20  # sections rescored with their passages
     related_pool: int = 60  # sections looked at for related articles
     related_floor: float = 0.5  # a related article scores at least this share of the answer's
+    context_bonus: float = 0.25  # how much a follow-up favours the article the chat is about
+    heading_bonus: float = 0.3  # how much a heading that alone (in its article) names a question word adds
+    section_bonus: float = 0.1  # how much of a section share a follow-up adds to the section just shown
 
 
 @dataclass(frozen=True)
@@ -65,16 +70,18 @@ class Candidate:
     passages: tuple[int, ...]
     score: float
     kinds: int = 0  # question kinds the chosen passages look like answers to (a bit mask)
+    limit: int = 0  # characters shown at most (0: no limit)
 
     @property
     def text(self) -> str:
-        """The chosen passages as plain text."""
-        return "\n\n".join(passage_text(self.section.passages[i]) for i in self.passages)
+        """The shown passages as plain text."""
+        return passage_text(self.blocks)
 
     @property
     def blocks(self) -> Passage:
-        """The chosen passages with their structure."""
-        return tuple(b for i in self.passages for b in self.section.passages[i])
+        """The shown passages with their structure, within the length limit."""
+        blocks = tuple(b for i in self.passages for b in self.section.passages[i])
+        return trim(blocks, self.limit) if self.limit else blocks
 
 
 @dataclass(frozen=True)
@@ -97,18 +104,22 @@ class Query:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """What the retriever found for a question, and whether it is confident enough to answer."""
+    """What the retriever found for a question: ranked sections, best first (no decision yet)."""
 
     question: str
     candidates: tuple[Candidate, ...]
-    coverage: float
-    answered: bool
+    query: Query
     related: tuple[Article, ...] = ()
 
     @property
-    def best(self) -> Candidate | None:
-        """The answer, when there is one."""
-        return self.candidates[0] if self.answered and self.candidates else None
+    def top(self) -> Candidate | None:
+        """The best candidate, if any."""
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def coverage(self) -> float:
+        """Share of the question's content words the articles know."""
+        return self.query.coverage
 
     @property
     def score(self) -> float:
@@ -142,8 +153,9 @@ class Retriever:
         docs = _Documents(self.articles, normalizer, self.intents, self.method.title_headings)
         docs.counts.finish()
         self.vocabulary: dict[str, int] = docs.counts.vocabulary
-        self.repair = WordRepair(docs.known, normalizer.stem, self.vocabulary, normalizer.canonical)
+        self.repair = WordRepair(docs.known, normalizer.stem, self.vocabulary, normalizer.canonical, normalizer.spellings())
         self.heading_kinds = np.asarray(docs.heading_kinds, dtype=np.int64)
+        self.heading_avoid = np.asarray(docs.heading_avoid, dtype=np.int64)
         self.passage_kinds = np.asarray(docs.passage_kinds, dtype=np.int64)
         self.section_article = np.asarray(docs.section_article, dtype=np.int64)
         self.section_index = np.asarray(docs.section_index, dtype=np.int64)
@@ -164,7 +176,15 @@ class Retriever:
         body = (_membership(owner, n_sections) @ passages).tocsr()
         self.passage_match = _saturate({"body": passages}, {"body": 1.0}, m)
         del passages
+        # The words a passage opens with: a passage that opens with the question's subject is about it.
+        self.passage_lead = _presence(count("lead")).tocsr()
         heading, title = count("heading"), count("title")
+        # Which sections' headings name a term, and in how many headings of its article it is:
+        # a heading that alone names a question's word points at its section.
+        heading_present = _presence(heading)
+        self.heading_present = heading_present.tocsc()
+        self.heading_df = (to_article @ heading_present).tocsc()
+        del heading_present
         # What a heading (with its article's title) holds, to discount those words in passages.
         self.heading_terms = (heading + title[docs.section_article]).tocsr()
         article_fields = {
@@ -217,16 +237,31 @@ class Retriever:
         fixed = self.repair.repair(word)
         return self.normalizer.canonical(fixed) if fixed and fixed != word else fixed
 
-    def search(self, question: str, limit: int | None = None) -> SearchResult:
-        """Rank sections for `question`; the result says whether the best one is an answer."""
+    def search(
+        self, question: str, limit: int | None = None, prefer: int | None = None, subject: str = "",
+        within: int | None = None, prefer_section: int | None = None,
+    ) -> SearchResult:
+        """Rank sections for `question`.
+
+        For a follow-up, `subject` holds the words the chat's topic was named by and `prefer`
+        the index of its article: they help choose the article, never the section within it.
+        `within` ranks the sections of that one article only; `prefer_section` (a section's
+        number in the index) is the section the chat's last answer came from.
+        """
         m = self.method
         limit = limit or self.settings.candidates
         query = self.analyze(question)
-        if not query.terms or not len(self.section_article):
-            return SearchResult(question, (), query.coverage, False)
+        extra = self.analyze(subject).terms if subject else ()
+        extra = tuple(t for t in extra if t not in query.terms)
+        if not (query.terms or extra) or not len(self.section_article):
+            return SearchResult(question, (), query)
         ids = np.array([self.vocabulary[t] for t in query.terms], dtype=np.int64)
+        extra_ids = np.array([self.vocabulary[t] for t in extra], dtype=np.int64)
         need = max(limit, m.pool, m.related_pool)
-        sections, article, share = self._section_scores(query, ids, need)
+        sections, article, share = self._section_scores(query, ids, need, prefer, extra_ids, within)
+        if prefer_section is not None:
+            # A follow-up is likelier about the section just shown than about its neighbours.
+            share[sections == prefer_section] = np.minimum(1.0, share[sections == prefer_section] + m.section_bonus)
         base = self._combine(article, share)
         order = _top(base, need)
         ranked, ranked_base = sections[order], base[order]
@@ -234,32 +269,46 @@ class Retriever:
         if query.kinds:
             # The kind of question only decides among sections that match its words.
             n = sections[pool]
-            fit = self.intents.fit(query.kinds, self.heading_kinds[n], self.section_kinds[n])
+            fit = self.intents.fit(query.kinds, self.heading_kinds[n], self.section_kinds[n], self.heading_avoid[n])
             share[pool] *= 1 - m.intent_weight + m.intent_weight * fit
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
         position = _positions(ids, len(self.vocabulary))
         best = tuple(self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first)
-        answered = (
-            bool(best)
-            and query.coverage >= self.settings.min_coverage
-            and best[0].score >= self.settings.answer_threshold
-            and self.intents.satisfied(query.kinds, best[0].kinds)
-        )
-        return SearchResult(question, best, query.coverage, answered, self._related(best, ranked, ranked_base))
+        return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
+
+    def section_number(self, article: int, heading: str) -> int | None:
+        """The index number of an article's section with this heading, if it has one."""
+        for s, section in enumerate(self.articles[article].sections):
+            if section.heading == heading:
+                return int(self.section_start[article]) + s
+        return None
 
     def _combine(self, article: np.ndarray, share: np.ndarray) -> np.ndarray:
         """A section's score: its article's match, weighed by the section's share of it."""
         return article * (1 - self.method.section_share + self.method.section_share * share)
 
-    def _section_scores(self, query: Query, ids: np.ndarray, need: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The sections that may rank among the best `need`, their article's match, and their share of it."""
+    def _section_scores(
+        self, query: Query, ids: np.ndarray, need: int, prefer: int | None = None, extra: np.ndarray | None = None,
+        within: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sections that may rank among the best `need`, their article's match, and their share of it.
+
+        `extra` terms (a follow-up's subject) count for the article's match only.
+        """
         weight = self.idf[ids]
+        both = np.concatenate((ids, extra)) if extra is not None and len(extra) else ids
         # Words no article holds weigh in as words of document frequency 0, so a question about
         # something the blog never mentions scores low.
-        total = weight.sum() + len(query.unknown) * self.unknown_idf
-        article_scores = _weighted_columns(self.article_match, ids, weight) / total
-        articles = self._contenders(article_scores, need)
+        total = self.idf[both].sum() + len(query.unknown) * self.unknown_idf * self.method.unknown_weight
+        article_scores = _weighted_columns(self.article_match, both, self.idf[both]) / total
+        if prefer is not None and 0 <= prefer < len(article_scores):
+            # The chat's current article: a follow-up is first read as a question about it.
+            article_scores[prefer] = min(1.0, article_scores[prefer] * (1 + self.method.context_bonus))
+        if within is not None:
+            articles = np.array([within] if 0 <= within < len(article_scores) and article_scores[within] > 0 else [], dtype=np.int64)
+        else:
+            articles = self._contenders(article_scores, need)
         counts = self.sections_per_article[articles]
         sections = _ranges(self.section_start[articles], self.section_start[articles + 1])
         df = _columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
@@ -267,9 +316,15 @@ class Retriever:
         local = self._local_weights(df, counts)[row] * weight
         present = (df > 0)[row]
         reach = (local * present).sum(axis=1)
-        matched = _columns(self.section_match, ids, _positions(sections, len(self.section_article)), len(sections))
+        places = _positions(sections, len(self.section_article))
+        matched = _columns(self.section_match, ids, places, len(sections))
         hits = (local * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
+        if self.method.heading_bonus and len(ids):
+            heading_df = _columns(self.heading_df, ids, _positions(articles, len(self.articles)), len(articles))
+            named = _columns(self.heading_present, ids, places, len(sections)) > 0
+            rare = self._local_weights(heading_df, counts)[row] * weight
+            share = np.minimum(1.0, share + self.method.heading_bonus * (rare * named).sum(axis=1) / weight.sum())
         return sections, article_scores[self.section_article[sections]], share
 
     def _contenders(self, scores: np.ndarray, need: int) -> np.ndarray:
@@ -300,21 +355,28 @@ class Retriever:
         article = self.articles[a]
         start, end = int(self.passage_start[n]), int(self.passage_start[n + 1])
         kinds = self.passage_kinds[start:end]
-        evidence = ((kinds & query.kinds) != 0).astype(float)
+        evidence = self.intents.evidence_gain(query.kinds, kinds)
         matches = _rows(self.passage_match, np.arange(start, end), position, len(ids))
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.
         held = _rows(self.heading_terms, np.array([n]), position, len(ids))[0] > 0
         weights = self.idf[ids] * np.where(held & m.passage_focus, m.heading_discount, 1.0)
         hits = matches @ weights
+        leads = _rows(self.passage_lead, np.arange(start, end), position, len(ids)) @ weights
         # A passage that looks like an answer to the kind of question (a definition, a list of
         # steps) gains a share of the best passage's match.
-        top = hits.max() if len(hits) and hits.max() > 0 else 1.0
-        ranking = (hits + m.passage_evidence * top * evidence) / (1.0 + m.position_prior * np.arange(len(hits)))
+        match = hits + m.lead_weight * leads
+        top = match.max() if len(match) and match.max() > 0 else 1.0
+        # A kind that requires evidence (a salary figure, a price) is decisive: the passage that
+        # holds it is the answer.
+        needed = ((kinds & query.kinds & self.intents.required) != 0).astype(float)
+        ranking = (match + top * (m.passage_evidence * evidence + needed)) / (1.0 + m.position_prior * np.arange(len(hits)))
         best = int(np.argmax(ranking)) if len(ranking) else 0
         chosen = _cover(matches, self.idf[ids], best, m.max_passages)
-        found = int(np.bitwise_or.reduce(kinds[list(chosen)])) if end > start else 0
-        return Candidate(article, article.sections[s], chosen, score, found)
+        section = article.sections[s]
+        shown = _window([len(passage_text(p)) for p in section.passages], chosen, best, self.settings.answer_max_chars)
+        found = int(np.bitwise_or.reduce(kinds[list(shown)])) if end > start else 0
+        return Candidate(article, section, shown, score, found, self.settings.answer_max_chars)
 
     def _related(self, best: tuple[Candidate, ...], ranked: np.ndarray, scores: np.ndarray) -> tuple[Article, ...]:
         """Other articles that match well, best first, excluding the answer's article (scores follow `ranked`)."""
@@ -328,6 +390,23 @@ class Retriever:
             if article.id != top and score >= floor:
                 found.setdefault(article.id, article)
         return tuple(found.values())[: self.settings.related_articles]
+
+
+def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int) -> tuple[int, ...]:
+    """The passages to show: the whole section when it fits `budget` characters, else the chosen
+    passages (or the best alone) widened by their neighbours, following ones first, while they fit."""
+    size = lambda items: sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)  # noqa: E731
+    if size(range(len(lengths))) <= budget:
+        return tuple(range(len(lengths)))
+    shown = sorted(chosen) if size(chosen) <= budget else [best]
+    if max(shown) - min(shown) + 1 != len(shown):
+        return tuple(shown)  # passages apart from each other: no window between them
+    lo, hi = shown[0], shown[-1]
+    while True:
+        grown = next((w for w in ((lo, hi + 1), (lo - 1, hi)) if 0 <= w[0] and w[1] < len(lengths) and size(range(w[0], w[1] + 1)) <= budget), None)
+        if grown is None:
+            return tuple(range(lo, hi + 1))
+        lo, hi = grown
 
 
 def _cover(matches: np.ndarray, weights: np.ndarray, best: int, limit: int) -> tuple[int, ...]:
@@ -421,6 +500,7 @@ class _Documents:
 
         add = self.counts.add
         self.heading_kinds: list[int] = []
+        self.heading_avoid: list[int] = []
         self.passage_kinds: list[int] = []
         self.section_article: list[int] = []
         self.section_index: list[int] = []
@@ -437,15 +517,28 @@ class _Documents:
                     # article match has not counted already.
                     heading = []
                 add("heading", heading)
-                self.heading_kinds.append(intents.heading_mask(intents.phrase(heading_text)))
+                heading_phrase = intents.phrase(heading_text)
+                self.heading_kinds.append(intents.heading_mask(heading_phrase))
+                self.heading_avoid.append(intents.avoid_mask(heading_phrase))
                 for passage in section.passages:
                     text = passage_text(passage)
                     self.passage_kinds.append(intents.evidence_mask(text))
-                    add("passages", terms(text))
+                    words = terms(text)
+                    add("passages", words)
+                    add("lead", _lead(passage, normalizer))
                     passages += 1
                 self.section_article.append(a)
                 self.section_index.append(s)
                 self.passage_start.append(passages)
+
+
+def _lead(passage: Passage, normalizer: Normalizer) -> list[str]:
+    """The terms of a passage's opening words (of its first block that is not an introduction)."""
+    opening = next((b.text for b in passage if not b.text.rstrip().endswith(":")), passage[0].text if passage else "")
+    return normalizer.terms(" ".join(opening.split()[:LEAD_WORDS]))
+
+
+LEAD_WORDS = 6
 
 
 class _Counts:

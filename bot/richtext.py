@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -71,3 +72,40 @@ def strip_spans(spans: tuple[Span, ...]) -> tuple[Span, ...]:
     items[0] = replace(items[0], text=items[0].text.lstrip())
     items[-1] = replace(items[-1], text=items[-1].text.rstrip())
     return tuple(s for s in items if s.text)
+
+
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)")
+
+
+def trim(blocks: tuple[Block, ...], budget: int) -> tuple[Block, ...]:
+    """The leading blocks that fit `budget` characters of plain text; a first block too long
+    on its own is cut at its last sentence end within the budget and marked with an ellipsis."""
+    kept: list[Block] = []
+    used = 0
+    for b in blocks:
+        size = len(b.text) + (2 if kept else 0)
+        if used + size > budget:
+            if not kept:
+                kept.append(_cut(b, budget))
+            elif kept[-1].spans:
+                last = kept[-1]
+                kept[-1] = replace(last, spans=(*last.spans, Span(" …")))
+            break
+        kept.append(b)
+        used += size
+    return tuple(kept)
+
+
+def _cut(b: Block, budget: int) -> Block:
+    """One block shortened to `budget` characters, at a sentence end when there is one."""
+    text = b.text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, budget)]
+    limit = ends[-1] if ends and ends[-1] > budget // 3 else max(1, text.rfind(" ", 0, budget))
+    spans: list[Span] = []
+    used = 0
+    for s in b.spans:
+        if used >= limit:
+            break
+        spans.append(replace(s, text=s.text[: limit - used]))
+        used += len(s.text)
+    return replace(b, spans=(*strip_spans(tuple(spans)), Span(" …")))

@@ -31,6 +31,9 @@ class SiteSettings:
     base_url: str
     article_url: str = "{base_url}/blog/{path}/"
     section_links: Literal["text_fragment", "anchor", "none"] = "text_fragment"
+    # How people reach the team (a WhatsApp number, a registration page); added to declines of
+    # questions only the team can answer (price, schedule, registration ...). Empty: none.
+    contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class RetrievalSettings:
     related_articles: int = 3
     min_coverage: float = 0.5
     max_question_chars: int = 500
+    # A section up to this long is shown whole; a longer one shows this much around what answers.
+    answer_max_chars: int = 700
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,28 @@ class IntentSettings:
     evidence: tuple[str, ...] = ()
     # When true, a passage without evidence is no answer (a price question needs a price).
     required: bool = False
+    # Heading phrases of sections that answer the opposite ("kelebihan" for a drawbacks question).
+    avoid: tuple[str, ...] = ()
+    # When true, declining such a question adds the team's contact line (site.contact).
+    contact: bool = False
+    # How much a passage with evidence gains when choosing what to show, as a share of the best
+    # passage's match (2: evidence decides, as for a creator's name or a figure).
+    weight: float = 0.5
+
+
+@dataclass(frozen=True)
+class FollowUpSettings:
+    """Signs that a message leans on the previous answer, or starts a new topic."""
+
+    # Words that open a follow-up ("terus", "kalau").
+    connectors: tuple[str, ...] = ()
+    # Words that point back ("itu", "dia"); a word ending in one of `suffixes` points back too.
+    pointers: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+    # Words with such a suffix that are idioms, not references ("maksudnya", "caranya").
+    idioms: tuple[str, ...] = ()
+    # Words that announce a new topic ("btw").
+    switches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +110,22 @@ class LanguageSettings:
     slang: Mapping[str, str] = field(default_factory=dict)
     synonyms: tuple[tuple[str, ...], ...] = ()
     intents: Mapping[str, IntentSettings] = field(default_factory=dict)
+    # Small talk: kind (greeting, thanks ...) -> phrases; replies are in texts.smalltalk.
+    smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    followup: FollowUpSettings = field(default_factory=FollowUpSettings)
+    # Words that ask something ("?" counts too): small talk holding one is a question.
+    question_words: tuple[str, ...] = ()
+    # Words that carry no question in small talk ("kak", "boleh nanya").
+    chat_fillers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConversationSettings:
+    """How long the bot remembers what a chat was about, for follow-up questions."""
+
+    context_minutes: float = 15.0
+    # Chats remembered at once; the least recently active are forgotten first.
+    max_contexts: int = 10000
 
 
 @dataclass(frozen=True)
@@ -119,6 +162,14 @@ class LogSettings:
     enabled: bool = True
     # Entries older than this many days are deleted (Indonesia's UU 27/2022: keep no longer than needed).
     retention_days: int = 180
+
+
+@dataclass(frozen=True)
+class CommandTexts:
+    """What the command menu and /help say about one command."""
+
+    menu: str
+    help: str
 
 
 @dataclass(frozen=True)
@@ -161,11 +212,7 @@ class Texts:
     console_unknown_choice: str
     flood: str
     ask_placeholder: str
-    command_start: str
-    command_tanya: str
-    command_topik: str
-    command_help: str
-    command_hapusdata: str
+    text_only: str
     inline_ask_in_chat: str
     forget_confirm: str
     forget_done: str
@@ -179,6 +226,13 @@ class Texts:
     admin_reloaded: str
     admin_reload_unchanged: str
     admin_unavailable: str
+    no_answer_contact: str
+    not_your_button: str
+    article_gone: str
+    other_answers_plain: str
+    commands: Mapping[str, CommandTexts] = field(default_factory=dict)
+    # Small-talk replies by kind (the kinds of language.smalltalk); one is picked per message.
+    smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -193,7 +247,10 @@ class Settings:
     language: LanguageSettings = field(default_factory=LanguageSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    conversation: ConversationSettings = field(default_factory=ConversationSettings)
     token: str | None = field(default=None, repr=False)
+    # Signs button data (BOT_SECRET); when unset, a key derived from the token is used.
+    secret: str | None = field(default=None, repr=False)
     log_salt: str | None = field(default=None, repr=False)
 
     def with_knowledge(self, folder: Path) -> Settings:
@@ -220,8 +277,9 @@ def load_settings(
         _merge(merged, _read_layer(override, base=override.resolve().parent), None)
     if "token" in merged:
         raise ConfigError("config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN")
-    if "log_salt" in merged:
-        raise ConfigError("config: 'log_salt' is read only from the environment variable BOT_LOG_SALT")
+    for key, variable in (("log_salt", "BOT_LOG_SALT"), ("secret", "BOT_SECRET")):
+        if key in merged:
+            raise ConfigError(f"config: '{key}' is read only from the environment variable {variable}")
     if env.get("BOT_DATA_DIR"):
         merged["data_dir"] = str(Path(env["BOT_DATA_DIR"]).resolve())
     if knowledge is not None:
@@ -231,7 +289,8 @@ def load_settings(
     _check(settings)
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     salt = env.get("BOT_LOG_SALT", "").strip() or None
-    return dataclasses.replace(settings, token=token, log_salt=salt)
+    secret = env.get("BOT_SECRET", "").strip() or None
+    return dataclasses.replace(settings, token=token, log_salt=salt, secret=secret)
 
 
 def _apply_environment(merged: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -302,7 +361,7 @@ def _check(settings: Settings) -> None:
             raise ConfigError(f"config: 'retrieval.{name}' must be between 0 and 1, got {value}")
     if r.suggest_threshold < r.answer_threshold:
         raise ConfigError("config: 'retrieval.suggest_threshold' must not be below 'retrieval.answer_threshold'")
-    for name in ("candidates", "related_articles", "max_question_chars"):
+    for name in ("candidates", "related_articles", "max_question_chars", "answer_max_chars"):
         if getattr(r, name) < 1:
             raise ConfigError(f"config: 'retrieval.{name}' must be at least 1")
     t = settings.telegram
@@ -327,6 +386,16 @@ def _check(settings: Settings) -> None:
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(f"config: 'site.article_url' may use only {{base_url}} and {{path}} ({exc})") from None
     _check_texts(settings.texts)
+    if settings.conversation.context_minutes < 0 or settings.conversation.max_contexts < 1:
+        raise ConfigError("config: 'conversation.context_minutes' must not be negative and 'conversation.max_contexts' must be at least 1")
+    from bot.commands import public
+
+    untold = [c.name for c in public() if c.name not in settings.texts.commands]
+    if untold:
+        raise ConfigError(f"config: 'texts.commands.{untold[0]}' is missing: every command needs its menu and help line")
+    missing = [k for k in settings.language.smalltalk if not settings.texts.smalltalk.get(k)]
+    if missing:
+        raise ConfigError(f"config: 'texts.smalltalk.{missing[0]}' is missing: every kind of language.smalltalk needs replies")
     for name, intent in settings.language.intents.items():
         for pattern in intent.evidence:
             try:
@@ -338,7 +407,7 @@ def _check(settings: Settings) -> None:
 # Placeholders each text may use; any other placeholder is a typo that would crash a reply.
 _TEXT_FIELDS = {
     "welcome": {"site"},
-    "help": {"site"},
+    "help": {"site", "commands"},
     "answer_source": {"title"},
     "other_answers": {"question"},
     "topics_search_header": {"word"},
@@ -350,20 +419,31 @@ _TEXT_FIELDS = {
     "admin_stats": {"days", "questions", "users", "answered", "share", "helpful", "not_helpful"},
     "admin_unanswered": {"days"},
     "admin_reloaded": {"count"},
+    "no_answer_contact": {"contact"},
 }
 
 
 def _check_texts(texts: Texts) -> None:
     for f in dataclasses.fields(texts):
         value = getattr(texts, f.name)
-        allowed = _TEXT_FIELDS.get(f.name, set())
-        try:
-            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        except ValueError as exc:
-            raise ConfigError(f"config: 'texts.{f.name}' has a broken placeholder ({exc})") from None
-        unknown = names - allowed
-        if unknown:
-            raise ConfigError(
-                f"config: 'texts.{f.name}' uses unknown placeholder {{{sorted(unknown)[0]}}}"
-                + (f"; allowed: {', '.join('{' + a + '}' for a in sorted(allowed))}" if allowed else "")
-            )
+        if isinstance(value, str):
+            _check_text(f.name, value, _TEXT_FIELDS.get(f.name, set()))
+    for name, command in texts.commands.items():
+        _check_text(f"commands.{name}.menu", command.menu, set())
+        _check_text(f"commands.{name}.help", command.help, set())
+    for kind, variants in texts.smalltalk.items():
+        for i, variant in enumerate(variants):
+            _check_text(f"smalltalk.{kind}[{i}]", variant, set())
+
+
+def _check_text(where: str, value: str, allowed: set[str]) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError as exc:
+        raise ConfigError(f"config: 'texts.{where}' has a broken placeholder ({exc})") from None
+    unknown = names - allowed
+    if unknown:
+        raise ConfigError(
+            f"config: 'texts.{where}' uses unknown placeholder {{{sorted(unknown)[0]}}}"
+            + (f"; allowed: {', '.join('{' + a + '}' for a in sorted(allowed))}" if allowed else "")
+        )

@@ -7,6 +7,8 @@ import contextlib
 import hashlib
 import logging
 import re
+import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -38,20 +40,27 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.commands import COMMANDS, public
+from bot.context import chat_key
 from bot.dialog import Dialog
 from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
 from bot.questionlog import QuestionLog
+from bot.repeats import RecentIds
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
 from bot.telegram_html import render
+from bot.webhook import Serving, start_server
 
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# After SIGTERM, replies still being retried get this long before they are given up: with a
+# request's own timeout on top, the process exits within the 10 s platforms wait.
+STOP_GRACE_SECONDS = 4.0
 T = TypeVar("T")
 
 
@@ -93,9 +102,13 @@ class TokenFilter(logging.Filter):
 
 
 def protect_logs(token: str) -> None:
-    """Keep the token out of logs: httpx logs request URLs (which hold it) at INFO."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    """Keep the token out of logs: httpx logs request URLs (which hold it) at INFO.
+
+    Only with -vv (the root logger at DEBUG) do httpx's lines pass, with the token masked.
+    """
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
     token_filter = TokenFilter(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(token_filter)
@@ -133,6 +146,8 @@ def build_application(
     if folder is not None:
         app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
     app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
+    app.bot_data["recent_updates"] = RecentIds()
+    app.bot_data["stopping"] = asyncio.Event()
     _add_handlers(app)
     return app
 
@@ -140,17 +155,18 @@ def build_application(
 def _add_handlers(app: Application) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, _drop_repeats), group=-2)
     app.add_handler(TypeHandler(Update, _flood_check), group=-1)
-    app.add_handler(CommandHandler("start", _start, filters=new & private))
-    app.add_handler(CommandHandler("help", _help, filters=new & private))
-    app.add_handler(CommandHandler("tanya", _tanya, filters=new))
-    app.add_handler(CommandHandler("topik", _topik, filters=new & private))
-    app.add_handler(CommandHandler("hapusdata", _hapusdata, filters=new & private))
-    app.add_handler(CommandHandler("stats", _stats, filters=new & private))
-    app.add_handler(CommandHandler("unanswered", _unanswered, filters=new & private))
-    app.add_handler(CommandHandler("reload", _reload, filters=new & private))
+    handlers = {
+        "start": _start, "help": _help, "tanya": _tanya, "topik": _topik, "hapusdata": _hapusdata,
+        "stats": _stats, "unanswered": _unanswered, "reload": _reload,
+    }
+    for command in COMMANDS:
+        app.add_handler(CommandHandler(command.name, handlers[command.name], filters=new if command.groups else new & private))
     app.add_handler(MessageHandler(new & private & filters.COMMAND, _unknown_command))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, _question))
+    app.add_handler(MessageHandler(new & private & filters.CAPTION & ~filters.TEXT, _caption))
+    app.add_handler(MessageHandler(new & private & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL, _not_text))
     app.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, _group_reply))
     app.add_handler(CallbackQueryHandler(_button))
     app.add_handler(InlineQueryHandler(_inline))
@@ -160,13 +176,7 @@ def _add_handlers(app: Application) -> None:
 async def _post_init(app: Application) -> None:
     """Announce the commands in Telegram's menu; a failure here must not stop the bot."""
     texts = _settings(app.bot_data).texts
-    commands = [
-        BotCommand("tanya", texts.command_tanya),
-        BotCommand("topik", texts.command_topik),
-        BotCommand("help", texts.command_help),
-        BotCommand("hapusdata", texts.command_hapusdata),
-        BotCommand("start", texts.command_start),
-    ]
+    commands = [BotCommand(c.name, texts.commands[c.name].menu) for c in public() if c.menu]
     try:
         await app.bot.set_my_commands(commands)
     except TelegramError as exc:
@@ -196,6 +206,14 @@ async def _prune_daily(log_: QuestionLog) -> None:
 # Handlers -------------------------------------------------------------------------------------
 
 
+async def _drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram may deliver an update again (a retried webhook call): handle each id once."""
+    if not context.bot_data["recent_updates"].first_time(update.update_id):
+        log.info("update %d was delivered again; ignored", update.update_id)
+        raise ApplicationHandlerStop
+    log.debug("update %d received", update.update_id)
+
+
 async def _flood_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None or update.inline_query is not None:
@@ -223,15 +241,15 @@ async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = " ".join(context.args or [])
     dialog = _dialog(context)
-    await _send(update, context, dialog.ask(question, *_who(update)) if question.strip() else dialog.ask_prompt())
+    await _send(update, context, _ask(update, context, question) if question.strip() else dialog.ask_prompt())
 
 
 async def _topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).topics(" ".join(context.args or [])))
+    await _send(update, context, _dialog(context).topics(" ".join(context.args or []), user=_who(update)[0]))
 
 
 async def _hapusdata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).forget())
+    await _send(update, context, _dialog(context).forget(_who(update)[0]))
 
 
 def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -266,7 +284,19 @@ async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and message.text:
-        await _send(update, context, _dialog(context).ask(message.text, *_who(update)))
+        await _send(update, context, _ask(update, context, message.text))
+
+
+async def _caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo or file with a caption in a private chat: the caption is the question."""
+    message = update.effective_message
+    if message is not None and message.caption:
+        await _send(update, context, _ask(update, context, message.caption))
+
+
+async def _not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, voice note or photo without caption: say that the bot reads text."""
+    await _send(update, context, _dialog(context).text_only())
 
 
 async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -274,14 +304,36 @@ async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     replied = message.reply_to_message if message else None
     if message and message.text and replied and replied.from_user and replied.from_user.id == context.bot.id:
-        await _send(update, context, _dialog(context).ask(message.text, *_who(update)))
+        await _send(update, context, _ask(update, context, message.text))
+
+
+def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> Reply:
+    """The dialog's reply in this chat's conversation; a reply to an answer asks about that answer."""
+    user, chat_type = _who(update)
+    chat = update.effective_chat
+    key = chat_key(user, str(chat.id) if chat else None, chat_type == "private")
+    return _dialog(context).ask(question, user, chat_type, chat=key, reply_to=_replied_action(update, context))
+
+
+def _replied_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The first button's data of the bot's message this message replies to, if any."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if isinstance(button.callback_data, str):
+                return button.callback_data
+    return None
 
 
 async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    reply = _dialog(context).press(query.data or "", user=_who(update)[0])
+    reply = _dialog(context).press(query.data if isinstance(query.data, str) else "", user=_who(update)[0])
     await _retry(lambda: query.answer(reply.toast), context)
     if not reply.blocks:
         return
@@ -387,12 +439,29 @@ async def _retry(call: Callable[[], Awaitable[T]], context: ContextTypes.DEFAULT
         except (BadRequest, Forbidden, RetryAfter):
             raise  # not transient, or already retried by the rate limiter
         except NetworkError as exc:  # includes TimedOut
-            if time.monotonic() + pause > deadline:
+            if time.monotonic() + pause > min(deadline, context.bot_data.get("stop_by", deadline)):
                 raise
             log.warning("Telegram call failed (%s), retry %d in %.1f s", exc, attempt, pause)
-            await asyncio.sleep(pause)
+            await _pause(pause, context.bot_data["stopping"])
             pause = min(pause * 2, 10.0)
             attempt += 1
+
+
+async def _pause(seconds: float, stopping: asyncio.Event) -> None:
+    """Sleep, but wake when the bot begins to stop, so the retry is weighed against the grace period."""
+    if stopping.is_set():
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
+
+
+def _begin_stop(app: Application) -> None:
+    """SIGTERM: replies still being retried get STOP_GRACE_SECONDS more, then fail."""
+    if "stop_by" not in app.bot_data:
+        log.info("SIGTERM: taking no more updates, finishing the ones in flight")
+        app.bot_data["stop_by"] = time.monotonic() + STOP_GRACE_SECONDS
+        app.bot_data["stopping"].set()
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -413,33 +482,18 @@ def _who(update: Update) -> tuple[str | None, str | None]:
 
 
 def run(settings: Settings, webhook: bool = False) -> None:
-    """Load the articles and serve Telegram until interrupted (long polling or webhook)."""
+    """Serve Telegram until SIGTERM or Ctrl+C (long polling or webhook), then flush the log."""
     token = check_token(settings.token)
     protect_logs(token)
-    folder = ArticleFolder(settings)
-    knowledge = folder.load()
-    log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
-    questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
-    app = build_application(settings, knowledge, log=questions, folder=folder)
     t = settings.telegram
+    if (webhook or t.webhook) and not t.webhook_url:
+        raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
+    questions = QuestionLog.open(settings.data_dir, settings.log.retention_days, settings.log_salt) if settings.log.enabled else None
     try:
         if webhook or t.webhook:
-            if not t.webhook_url:
-                raise BotError("webhook mode needs the bot's public https address: set WEBHOOK_URL or telegram.webhook_url")
-            path = webhook_path(token)
-            log.info("serving the webhook on %s:%d", t.listen, t.port)
-            app.run_webhook(
-                listen=t.listen,
-                port=t.port,
-                url_path=path,
-                webhook_url=f"{t.webhook_url.rstrip('/')}/{path}",
-                secret_token=webhook_secret(token),
-                allowed_updates=Update.ALL_TYPES,
-                bootstrap_retries=t.startup_retries,
-            )
+            asyncio.run(_serve_webhook(settings, token, questions))
         else:
-            log.info("polling Telegram for updates")
-            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=t.startup_retries)
+            _poll(settings, questions)
     except InvalidToken:
         raise BotError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
     except TelegramError as exc:
@@ -447,3 +501,120 @@ def run(settings: Settings, webhook: bool = False) -> None:
     finally:
         if questions is not None:
             questions.close()
+            log.info("question log flushed and closed")
+
+
+def _poll(settings: Settings, questions: QuestionLog | None) -> None:
+    """Long polling; python-telegram-bot stops fetching on SIGTERM and handles what it fetched."""
+    folder = ArticleFolder(settings)
+    knowledge = folder.load()
+    log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
+    app = build_application(settings, knowledge, log=questions, folder=folder)
+    setup = app.post_init
+
+    async def post_init(app: Application) -> None:
+        if setup is not None:
+            await setup(app)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, _stop_polling, app)
+
+    app.post_init = post_init
+    log.info("polling Telegram for updates")
+    app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=settings.telegram.startup_retries)
+    log.info("stopped polling; every update taken was handled")
+
+
+def _stop_polling(app: Application) -> None:
+    _begin_stop(app)
+    app.stop_running()
+
+
+async def _serve_webhook(settings: Settings, token: str, questions: QuestionLog | None) -> None:
+    """Bind the port first (/healthz says 503), load the articles, then take updates until SIGTERM."""
+    t = settings.telegram
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    serving = Serving()
+    try:
+        server = start_server(serving, webhook_path(token), webhook_secret(token), t.listen, t.port)
+    except OSError as exc:
+        raise BotError(f"cannot listen on {t.listen}:{t.port}: {exc.strerror or exc}") from None
+    log.info("serving the webhook on %s:%d; loading the articles", t.listen, t.port)
+    try:
+        folder = ArticleFolder(settings)
+        knowledge = await _unless_stopped(_in_thread(folder.load), stopping)
+        if knowledge is None:
+            return
+        log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
+        app = build_application(settings, knowledge, log=questions, folder=folder)
+        await _bootstrap(app, f"{t.webhook_url.rstrip('/')}/{webhook_path(token)}", webhook_secret(token), t.startup_retries)
+        try:
+            await app.start()
+            serving.app, serving.articles, serving.accepting = app, len(knowledge.articles), True
+            await stopping.wait()
+            _begin_stop(app)
+            serving.accepting, serving.stopping = False, True
+            server.stop()
+            await app.stop()
+        finally:
+            await app.shutdown()
+            await _post_shutdown(app)
+    finally:
+        server.stop()
+        await server.close_all_connections()
+
+
+async def _bootstrap(app: Application, url: str, secret: str, retries: int) -> None:
+    """Initialize the Application and register the webhook, retrying network errors."""
+    pause = 1.0
+    for attempt in range(retries + 1):
+        try:
+            await app.initialize()
+            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            break
+        except NetworkError as exc:
+            if attempt == retries:
+                raise
+            log.warning("cannot reach Telegram (%s), retry %d in %.0f s", exc, attempt + 1, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
+    await _post_init(app)
+
+
+def _in_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+    """Run `work` in a daemon thread, so a SIGTERM during a long load need not wait for it."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def target() -> None:
+        try:
+            result, error = work(), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: the bot stopped meanwhile
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=target, name="load-articles", daemon=True).start()
+    return future
+
+
+async def _unless_stopped(work: asyncio.Future[T], stopping: asyncio.Event) -> T | None:
+    """The result of `work`, or None when `stopping` is set first."""
+    stop = asyncio.ensure_future(stopping.wait())
+    done, _ = await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if work in done:
+        return work.result()
+    log.info("SIGTERM while loading the articles: exiting")
+    return None

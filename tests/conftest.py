@@ -145,6 +145,15 @@ def kb(settings: Settings, careers: Path) -> KnowledgeBase:
     return KnowledgeBase.load(settings, careers)
 
 
+@pytest.fixture
+def decide(settings: Settings, kb: KnowledgeBase):  # noqa: ANN201 - Callable[[str], Decision]
+    """The answer decision over the career corpus, for a question asked without context."""
+    from bot.decision import Answerer
+
+    answerer = Answerer(kb, settings.retrieval, settings.language)
+    return answerer.decide
+
+
 @pytest.fixture(scope="module")
 def emulator():  # noqa: ANN201 - an emulator_client.Emulator
     """A Bot API emulator on 127.0.0.1 for a module's end-to-end tests (skipped without Node.js)."""

@@ -110,9 +110,13 @@ def careers_bot(emulator: Emulator, root: Path, args: tuple[str, ...] = (), extr
     for name, text in CAREERS.items():
         (knowledge / name).write_text(text, encoding="utf-8")
     process = BotProcess(emulator, knowledge, root / "data", root / "bot.log", extra_env, args)
-    warm = User(emulator)
-    warm.command("/start")
-    warm.replies(1, timeout=60)  # answered: the bot is up and polling
+    try:
+        warm = User(emulator)
+        warm.command("/start")
+        warm.replies(1, timeout=60)  # answered: the bot is up and polling
+    except BaseException:
+        process.stop()  # a bot that never came up must not outlive the test
+        raise
     return process
 
 

@@ -73,8 +73,12 @@ _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
 
 
-def message(text: str, chat_type: str = "private", reply_to_bot: bool = False, user: dict | None = None) -> dict:
-    """A user's text message (a command gets its bot_command entity)."""
+def message(
+    text: str, chat_type: str = "private", reply_to_bot: bool = False, user: dict | None = None,
+    reply_markup: dict | None = None,
+) -> dict:
+    """A user's text message (a command gets its bot_command entity); `reply_markup` is that of
+    the bot message it replies to."""
     sender = user or USER
     chat = {"id": sender["id"], "type": "private", "first_name": sender["first_name"]} if chat_type == "private" else {
         "id": -100777, "type": chat_type, "title": "Grup Belajar IT"
@@ -84,6 +88,8 @@ def message(text: str, chat_type: str = "private", reply_to_bot: bool = False, u
         data["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     if reply_to_bot:
         data["reply_to_message"] = {"message_id": 7, "date": int(time.time()), "chat": chat, "from": BOT_USER, "text": "Silakan tulis pertanyaanmu"}
+        if reply_markup is not None:
+            data["reply_to_message"]["reply_markup"] = reply_markup
     return {"update_id": next(_update_ids), "message": data}
 
 

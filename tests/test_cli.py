@@ -14,7 +14,7 @@ import pytest
 from conftest import CORPUS, EVAL, PROJECT, WriteCorpus, article, needs_shared
 
 _DATA = tempfile.mkdtemp(prefix="bot-cli-data-")
-CONTRACT_KEYS = ["question", "answered", "article", "title", "section", "url", "text", "score", "candidates"]
+CONTRACT_KEYS = ["question", "answered", "kind", "article", "title", "section", "url", "text", "score", "candidates"]
 
 
 def bot(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
@@ -28,11 +28,11 @@ def bot(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Pat
 
 
 def test_ask_json_follows_the_evaluation_contract(careers: Path) -> None:
-    done = bot("ask", "--knowledge", str(careers), "--json", "apa itu backend developer?", "resep rendang padang")
+    done = bot("ask", "--knowledge", str(careers), "--json", stdin="apa itu backend developer?\nresep rendang padang\n")
     assert done.returncode == 0, done.stderr
     answered, declined = [json.loads(line) for line in done.stdout.splitlines()]
     assert list(answered) == CONTRACT_KEYS
-    assert answered["answered"] is True
+    assert (answered["answered"], answered["kind"], declined["kind"]) == (True, "answer", "none")
     assert (answered["article"], answered["section"]) == ("2025-01-01-backend", "Apa Itu Backend Developer?")
     assert answered["title"] == "Mengenal Backend Developer"
     assert answered["url"].startswith("https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=")
@@ -57,6 +57,26 @@ def test_ask_reads_questions_from_stdin_and_keeps_diagnostics_off_stdout(write_c
 def test_ask_without_json_prints_the_reply_text(careers: Path) -> None:
     done = bot("ask", "--knowledge", str(careers), "gaji network engineer")
     assert done.stdout.startswith("== Berapa Gaji Network Engineer? ==\n")
+    assert "📖 Baca selengkapnya: https://aretatrainingcenter.space/blog/2025-01-02-network/" in done.stdout
+    assert "[1]" not in done.stdout and "Jawaban lain" not in done.stdout  # nothing to press here
+
+
+def test_ask_takes_its_arguments_as_one_question(careers: Path) -> None:
+    done = bot("ask", "--knowledge", str(careers), "--json", "apa", "itu", "backend", "developer")
+    (record,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (record["question"], record["kind"], record["section"]) == ("apa itu backend developer", "answer", "Apa Itu Backend Developer?")
+
+
+def test_ask_conversation_reads_follow_ups_and_starts_anew_after_a_blank_line(careers: Path) -> None:
+    turns = "halo\napa itu backend developer?\nterus gajinya berapa?\n\nterus gajinya berapa?\n"
+    done = bot("ask", "--knowledge", str(careers), "--json", "--conversation", stdin=turns)
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["kind"] for r in records[:3]] == ["chat", "answer", "answer"]
+    assert records[0]["article"] is None and records[0]["candidates"] == []
+    assert records[2]["section"] == "Gaji Backend Developer"
+    assert records[3]["section"] != "Gaji Backend Developer"  # a new user: no topic to lean on
+    alone = bot("ask", "--knowledge", str(careers), "--json", stdin=turns)
+    assert json.loads(alone.stdout.splitlines()[2])["section"] != "Gaji Backend Developer"  # lines apart
 
 
 def test_check_reports_articles_and_warnings(write_corpus: WriteCorpus) -> None:
@@ -109,12 +129,42 @@ def test_eval_prints_the_four_metrics_and_misses(careers: Path, tmp_path: Path) 
     lines = done.stdout.splitlines()
     assert lines[:5] == [
         "questions: 2 in scope, 1 out of scope",
-        "accuracy@1       0.500",
+        "accuracy@1       0.500 (1/2)",
         "MRR@5            0.500",
         "rejection        1.000",
         "false rejection  0.000",
     ]
     assert "- framework frontend apa aja" in done.stdout
+
+
+def test_eval_reads_a_conversation_file(careers: Path, tmp_path: Path) -> None:
+    conversations = tmp_path / "c.yaml"
+    conversations.write_text(
+        """
+- turns:
+  - q: "halo kak"
+    chat: true
+  - q: "apa itu backend developer?"
+    article: "2025-01-01-backend"
+    section: "Apa Itu Backend Developer?"
+  - q: "terus gajinya berapa?"
+    follows: true
+    article: "2025-01-01-backend"
+    section: "Gaji Backend Developer"
+  - q: "resep rendang padang"
+    article: null
+""",
+        encoding="utf-8",
+    )
+    done = bot("eval", str(conversations), "--knowledge", str(careers))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:5] == [
+        "conversations: 1, turns: 4",
+        "first questions  1/1 = 1.000",
+        "follow-ups       1/1 = 1.000",
+        "small talk       1/1 = 1.000",
+        "declines         1/1 = 1.000",
+    ]
 
 
 def test_chat_runs_on_the_bundled_articles() -> None:

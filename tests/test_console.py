@@ -55,3 +55,30 @@ def test_commands(settings: Settings, kb: KnowledgeBase) -> None:
     assert turns[3].startswith("Topik tentang “jaringan”:")
     assert turns[4].strip() == settings.texts.unknown_command
     assert turns[5].startswith("Halo!")
+
+
+def test_paging_keys_stay_the_same_on_every_page(settings: Settings, write_corpus) -> None:  # noqa: ANN001
+    from conftest import article
+
+    files = {f"a{i}.md": article(f"Artikel {i}", f"#### Isi {i}\n\nTeks {i}.\n", tags=[f"Tag {i}", f"Label {i}"]) for i in range(12)}
+    kb = KnowledgeBase.load(settings, write_corpus(files))
+    out = run(settings, kb, "/topik", ">", ">", "<")
+    first, second, third, back = out.split(PROMPT)[1:5]
+    assert f"[>] {settings.texts.button_next}" in first and settings.texts.button_previous not in first
+    assert f"[<] {settings.texts.button_previous}" in second and f"[>] {settings.texts.button_next}" in second
+    assert f"[<] {settings.texts.button_previous}" in third
+    assert back.split("\n")[0] == second.split("\n")[0]
+
+
+def test_help_lists_only_what_the_terminal_knows(settings: Settings, kb: KnowledgeBase) -> None:
+    out = run(settings, kb, "/help", "/hapusdata")
+    help_text, forget = out.split(PROMPT)[1:3]
+    for name in ("tanya", "topik", "help"):
+        assert settings.texts.commands[name].help in help_text
+    assert "/hapusdata" not in help_text
+    assert forget.strip() == settings.texts.unknown_command
+
+
+def test_a_follow_up_in_the_terminal_keeps_the_topic(settings: Settings, kb: KnowledgeBase) -> None:
+    out = run(settings, kb, "apa itu backend developer?", "terus gajinya berapa?")
+    assert out.split(PROMPT)[2].startswith("== Gaji Backend Developer ==")

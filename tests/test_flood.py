@@ -31,3 +31,20 @@ def test_idle_users_are_forgotten() -> None:
     clock.now = 6.0
     guard.forget_idle()
     assert guard._seen == {} and guard._warned == set()
+
+
+def test_a_stream_of_distinct_users_does_not_grow_the_guard_without_end() -> None:
+    import tracemalloc
+
+    clock = Clock()
+    tracemalloc.start()
+    try:
+        guard = FloodGuard(8, 20.0, clock)
+        for user in range(20_000):  # one new user a second, nobody calls forget_idle
+            clock.now = float(user)
+            assert guard.check(user) is Verdict.ALLOW
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 1_000_000  # remembering all 20,000 users would take about 17 MB
+    assert len(guard) <= 2 * 20  # the users of the last two windows at most

@@ -44,7 +44,7 @@ def _env(data: Path) -> dict[str, str]:
     return env
 
 
-def bot(data: Path, *args: str, stdin: str = "", timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
+def bot(data: Path, *args: str, timeout: float = TIMEOUT, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """`python -m bot ...` as an operator runs it, within a memory limit and a timeout."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=_env(data), cwd=PROJECT,
@@ -53,8 +53,8 @@ def bot(data: Path, *args: str, stdin: str = "", timeout: float = TIMEOUT) -> su
 
 
 def ask(data: Path, folder: Path, *questions: str) -> tuple[list[dict], str]:
-    """`python -m bot ask --json` with one question a line on stdin: the records and the log."""
-    done = bot(data, "ask", "--knowledge", str(folder), "--json", stdin="".join(f"{q}\n" for q in questions))
+    """Each question asked on its own (one a line on stdin)."""
+    done = bot(data, "ask", "--knowledge", str(folder), "--json", stdin="".join(q + "\n" for q in questions))
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()], done.stderr
 
@@ -293,28 +293,24 @@ def test_forty_thousand_tags_load_in_linear_time(docker: Path, data: Path) -> No
 # 11. Addresses that leave the blog, characters a URL may not hold ---------------------------------
 
 
-K8S = "#### Apa Itu Kubernetes?\n\nKubernetes adalah platform orkestrasi container.\n"
-HELM = "#### Apa Itu Helm?\n\nHelm adalah pengelola paket untuk Kubernetes.\n"
-
-
 @pytest.mark.parametrize("key", ["permalink", "path", "slug"])
 def test_an_address_off_the_blog_is_ignored_with_a_warning(key: str, write_corpus: WriteCorpus, data: Path) -> None:
-    folder = write_corpus({"phish.md": article("Panduan Kubernetes", K8S, extra=f'{key}: "https://evil.example/phish"')})
-    records, err = ask(data, folder, "apa itu kubernetes")
-    assert records[0]["url"].startswith(f"{BASE}/blog/phish/#")
+    folder = write_corpus({"phish.md": article("Panduan Docker", "Panduan container lengkap.\n", extra=f'{key}: "https://evil.example/phish"')})
+    records, err = ask(data, folder, "panduan container")
+    assert records[0]["url"] == f"{BASE}/blog/phish/"
     assert f"phish.md: {key} leads off aretatrainingcenter.space: ignored, the file's address is used" in err
 
 
 def test_every_address_is_percent_encoded(write_corpus: WriteCorpus, data: Path) -> None:
     folder = write_corpus(
         {
-            "a.md": article("Panduan Kubernetes", K8S, extra='permalink: "/k8s/a b\\"<c>/"'),
-            "b.md": article("Panduan Helm", HELM, extra=f'permalink: "{BASE}/x y/100%?q=a b"'),
+            "a.md": article("Panduan Docker", "Panduan container lengkap.\n", extra='permalink: "/promo/a b\\"<c>/"'),
+            "b.md": article("Belajar Kubernetes", "Belajar cluster dengan rapi.\n", extra=f'permalink: "{BASE}/x y/100%?q=a b#c d"'),
         }
     )
-    records, _ = ask(data, folder, "apa itu kubernetes", "apa itu helm")
-    assert records[0]["url"].startswith(f"{BASE}/k8s/a%20b%22%3Cc%3E/#")
-    assert records[1]["url"].startswith(f"{BASE}/x%20y/100%25?q=a%20b#")
+    records, _ = ask(data, folder, "panduan container", "belajar cluster")
+    assert records[0]["url"] == f"{BASE}/promo/a%20b%22%3Cc%3E/"
+    assert records[1]["url"] == f"{BASE}/x%20y/100%25?q=a%20b#c%20d"
 
 
 # 12. Duplicate files and addresses -----------------------------------------------------------------
@@ -323,15 +319,15 @@ def test_every_address_is_percent_encoded(write_corpus: WriteCorpus, data: Path)
 def test_duplicates_keep_the_same_file_in_check_ask_and_run(settings: Settings, write_corpus: WriteCorpus, data: Path, caplog: pytest.LogCaptureFixture) -> None:
     folder = write_corpus(
         {
-            "dup.md": article("Dup MD", K8S),
-            "dup.markdown": article("Dup Markdown", K8S),
-            "dup/index.md": article("Dup Index", K8S),
-            "a.md": article("Helm A", HELM, extra="slug: promo"),
-            "b.md": article("Helm B", HELM, extra="slug: promo"),
+            "dup.md": article("Dup MD", "Kontainer ganda satu.\n"),
+            "dup.markdown": article("Dup Markdown", "Kontainer ganda dua.\n"),
+            "dup/index.md": article("Dup Index", "Kontainer ganda tiga.\n"),
+            "a.md": article("Panduan A", "Panduan container A.\n", extra="slug: promo"),
+            "b.md": article("Panduan B", "Panduan container B.\n", extra="slug: promo"),
         }
     )
-    records, _ = ask(data, folder, "apa itu kubernetes", "apa itu helm")
-    assert (records[0]["title"], records[1]["title"]) == ("Dup Markdown", "Helm A")
+    records, _ = ask(data, folder, "kontainer ganda", "panduan container")
+    assert (records[0]["title"], records[1]["title"]) == ("Dup Markdown", "Panduan A")
     out = check(data, folder)
     assert f"{folder / 'dup.md'}: duplicate article id 'dup', kept dup.markdown" in out
     assert f"{folder / 'dup' / 'index.md'}: duplicate article id 'dup', kept ../dup.markdown" in out
@@ -339,7 +335,7 @@ def test_duplicates_keep_the_same_file_in_check_ask_and_run(settings: Settings, 
     assert "articles:  2\n" in out
     with caplog.at_level(logging.WARNING):
         kb = ArticleFolder(settings, folder).load()  # what `run` serves
-    assert sorted(a.title for a in kb.articles) == ["Dup Markdown", "Helm A"]
+    assert sorted(a.title for a in kb.articles) == ["Dup Markdown", "Panduan A"]
     assert "same address as a.md" in caplog.text
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from bot.intents import Intents
+from bot.decision import Answerer
 from bot.knowledge import KnowledgeBase
 from bot.normalize import Normalizer
 from bot.repair import WordRepair, informal_forms
@@ -66,9 +67,13 @@ class TestIntents:
             pytest.param("kenapa harus belajar linux", ("reason",), id="reason"),
             pytest.param("bedanya hacker sama cracker apa", ("comparison",), id="comparison-by-synonym"),
             pytest.param("python atau javascript, mending mana?", ("comparison", "choice"), id="choice"),
-            pytest.param("biaya training mikrotik brp", ("price",), id="price"),
-            pytest.param("apa aja yg harus aku lakuin", ("steps",), id="cue-words-one-apart"),
-            pytest.param("gaji network engineer", (), id="none"),
+            pytest.param("biaya training mikrotik brp", ("amount", "price"), id="price"),
+            pytest.param("apa aja yg harus aku lakuin", ("steps", "list"), id="cue-words-one-apart"),
+            pytest.param("gaji network engineer", ("salary", "amount"), id="salary"),
+            pytest.param("kekurangan cloud apa aja", ("drawback", "list"), id="drawbacks"),
+            pytest.param("golang dibuat siapa", ("creator",), id="creator-not-audience"),
+            pytest.param("kelas ini cocok buat siapa", ("audience",), id="audience"),
+            pytest.param("networking itu seru", (), id="none"),
         ],
     )
     def test_detect(self, intents: Intents, question: str, kinds: tuple[str, ...]) -> None:
@@ -94,9 +99,42 @@ class TestIntents:
 def test_a_price_question_is_declined_when_no_article_names_a_price(settings: Settings, write_corpus: WriteCorpus) -> None:
     body = "#### Tentang Training Mikrotik\n\nTraining Mikrotik di kelas kami penuh praktik dan bersertifikat MTCNA.\n"
     priced = body + "\n#### Biaya\n\nBiaya training Mikrotik Rp 2.000.000 per peserta.\n"
-    without = KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)}))
-    assert not without.search("biaya training mikrotik berapa?").answered
-    assert without.search("training mikrotik bersertifikat?").answered
-    with_price = KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)}))
-    best = with_price.search("biaya training mikrotik berapaan?").best
+    without = Answerer(KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)})), settings.retrieval, settings.language)
+    declined = without.decide("biaya training mikrotik berapa?")
+    assert (declined.kind, declined.contact) == ("none", True)
+    assert without.decide("training mikrotik bersertifikat?").kind == "answer"
+    with_price = Answerer(KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)})), settings.retrieval, settings.language)
+    best = with_price.decide("biaya training mikrotik berapaan?").answer
     assert best is not None and "Rp 2.000.000" in best.text
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        pytest.param("sertifkasi cyber secuirty yg populer", "Sertifikasi Cyber Security yang Populer", id="two-typos-one-against-a-synonym"),
+        pytest.param("apa itu backend developer? nomorku", "Apa Itu Backend Developer?", id="possessive-suffix"),
+    ],
+)
+def test_informal_questions_on_the_bundled_articles_are_answered(settings: Settings, question: str, section: str) -> None:
+    from bot.source import ArticleFolder
+
+    answerer = Answerer(ArticleFolder(settings).load(), settings.retrieval, settings.language)
+    decision = answerer.decide(question)
+    assert decision.kind == "answer" and decision.answer is not None
+    assert decision.answer.section.heading == section
+
+
+def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(settings: Settings, write_corpus: WriteCorpus) -> None:
+    body = (
+        "#### Bahasa Go\n\nGolang dibuat untuk membangun server yang cepat.\n\n"
+        "#### Sejarah\n\nGolang dibuat di Google dan diperkenalkan pada 2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
+    )
+    from conftest import CAREERS
+
+    named = Answerer(KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body)})), settings.retrieval, settings.language)
+    decision = named.decide("golang dibuat siapa?")
+    assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr]
+    unnamed = Answerer(
+        KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body.split("#### Sejarah")[0])})), settings.retrieval, settings.language
+    )
+    assert unnamed.decide("golang dibuat siapa?").kind == "none"

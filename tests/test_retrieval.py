@@ -19,10 +19,10 @@ from conftest import WriteCorpus, article
         pytest.param("FRAMEWORK FRONTEND yg populer apa aja??", "2025-01-03-frontend", "Framework Frontend", "React", id="case-and-punctuation"),
     ],
 )
-def test_finds_the_answering_section_and_paragraph(kb: KnowledgeBase, question: str, article_id: str, section: str, snippet: str) -> None:
-    result = kb.search(question)
-    assert result.answered
-    best = result.best
+def test_finds_the_answering_section_and_paragraph(decide, question: str, article_id: str, section: str, snippet: str) -> None:  # noqa: ANN001
+    decision = decide(question)
+    assert decision.kind == "answer"
+    result, best = decision.result, decision.answer
     assert best is not None
     assert (best.article.id, best.section.heading) == (article_id, section)
     assert snippet in best.text
@@ -45,10 +45,10 @@ def test_candidates_are_the_top_five_best_first(kb: KnowledgeBase) -> None:
         pytest.param("jadwal kereta ke bandung besok", id="unrelated"),
     ],
 )
-def test_out_of_scope_questions_are_declined(kb: KnowledgeBase, question: str) -> None:
-    result = kb.search(question)
-    assert not result.answered
-    assert result.best is None
+def test_out_of_scope_questions_are_declined(decide, question: str) -> None:  # noqa: ANN001
+    decision = decide(question)
+    assert decision.kind == "none"
+    assert decision.answer is None
 
 
 def test_paragraph_choice_prefers_words_the_heading_does_not_already_hold(settings: Settings, write_corpus: WriteCorpus) -> None:
@@ -67,14 +67,14 @@ def test_paragraph_choice_prefers_words_the_heading_does_not_already_hold(settin
         }
     )
     kb = KnowledgeBase.load(settings, folder)
-    best = kb.search("container vs virtual machine, lebih ringan mana?").best
+    best = kb.search("container vs virtual machine, lebih ringan mana?").top
     assert best is not None and "berbagi kernel" in best.text
 
 
 def test_related_articles_exclude_the_answers_article(kb: KnowledgeBase) -> None:
     result = kb.search("apa itu frontend developer")
-    assert result.best is not None
-    assert result.best.article.id == "2025-01-03-frontend"
+    assert result.top is not None
+    assert result.top.article.id == "2025-01-03-frontend"
     assert "2025-01-03-frontend" not in [a.id for a in result.related]
 
 

@@ -113,6 +113,19 @@ class TestGroups:
         process(app, message("/tanya@OtherBot apa itu backend developer?", chat_type="group"))
         assert recorder.sent() == []
 
+    def test_a_reply_to_an_answer_asks_about_that_answer(self, app, recorder: Recorder) -> None:
+        other = {"id": 5151, "is_bot": False, "first_name": "Budi"}
+        third = {"id": 5252, "is_bot": False, "first_name": "Citra"}
+        with running(app) as feed:
+            feed(message("/tanya apa itu backend developer?", chat_type="supergroup"))
+            (answer,) = recorder.sent("sendMessage")
+            markup = {"inline_keyboard": keyboard(answer)}
+            feed(message("terus gajinya berapa?", chat_type="supergroup", reply_to_bot=True, user=other, reply_markup=markup))
+            feed(message("terus gajinya berapa?", chat_type="supergroup", reply_to_bot=True, user=third))
+        followed, alone = recorder.sent("sendMessage")[1:]
+        assert visible(followed["text"]).startswith("Gaji Backend Developer")
+        assert not visible(alone["text"]).startswith("Gaji Backend Developer")  # no answer replied to: no topic
+
     def test_a_reply_to_the_bots_message_is_a_question(self, app, recorder: Recorder) -> None:
         process(app, message("gaji network engineer", chat_type="group", reply_to_bot=True))
         (sent,) = recorder.sent()
@@ -239,9 +252,11 @@ def test_article_and_user_text_is_escaped(tg_settings: Settings, write_corpus: W
 def test_long_answers_are_cut_under_telegram_limit_and_keep_the_link(tg_settings: Settings, write_corpus: WriteCorpus) -> None:
     sentence = "Kubernetes mengatur container di banyak server dengan rapi. "
     body = "#### Orkestrasi Kubernetes\n\n" + sentence * 150 + "\n"
-    kb = KnowledgeBase.load(tg_settings, write_corpus({"k.md": article("Kubernetes", body)}))
+    # Sections are shown whole up to retrieval.answer_max_chars; with no such limit, Telegram's applies.
+    whole = dataclasses.replace(tg_settings, retrieval=dataclasses.replace(tg_settings.retrieval, answer_max_chars=100_000))
+    kb = KnowledgeBase.load(whole, write_corpus({"k.md": article("Kubernetes", body)}))
     recorder = Recorder()
-    process(build_application(tg_settings, kb, request=recorder), message("orkestrasi kubernetes"))
+    process(build_application(whole, kb, request=recorder), message("orkestrasi kubernetes"))
     (sent,) = recorder.sent()
     text = visible(sent["text"])
     assert len(text.encode("utf-16-le")) // 2 <= 4096
@@ -260,7 +275,7 @@ def test_flood_guard_warns_once_then_ignores(tg_settings: Settings, kb: Knowledg
 
 
 def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app, recorder: Recorder, tg_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
-    def broken(question: str, *context: object):
+    def broken(question: str, *context: object, **more: object):
         raise RuntimeError("index exploded")
 
     app.bot_data["dialog"].ask = broken
@@ -303,12 +318,9 @@ def test_commands_are_announced_in_indonesian(app, recorder: Recorder, tg_settin
         runner.run(app.post_init(app))
         runner.run(app.shutdown())
     (params,) = recorder.sent("setMyCommands")
+    commands = tg_settings.texts.commands
     assert [(c["command"], c["description"]) for c in params["commands"]] == [
-        ("tanya", tg_settings.texts.command_tanya),
-        ("topik", tg_settings.texts.command_topik),
-        ("help", tg_settings.texts.command_help),
-        ("hapusdata", tg_settings.texts.command_hapusdata),
-        ("start", tg_settings.texts.command_start),
+        (name, commands[name].menu) for name in ("tanya", "topik", "hapusdata", "help", "start")
     ]
 
 

@@ -35,14 +35,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator,
     )
     url = f"http://127.0.0.1:{port}/{webhook_path(TOKEN)}"
     deadline = time.monotonic() + 60
-    while True:  # until the webhook server listens
+    while True:  # until the articles are loaded and updates are taken
         try:
-            httpx.post(url, json={}, timeout=2)
-            break
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                break
         except httpx.TransportError:
-            assert bot.process.poll() is None, bot.output()
-            assert time.monotonic() < deadline, bot.output()
-            time.sleep(0.1)
+            pass
+        assert bot.process.poll() is None, bot.output()
+        assert time.monotonic() < deadline, bot.output()
+        time.sleep(0.1)
     yield emulator, bot, url
     bot.stop()
     emulator.stop()

@@ -4,7 +4,8 @@
 //   - edit/delete/answerCallbackQuery return a value instead of `result: null`;
 //   - callback updates get chat_instance; user objects get is_bot;
 //   - methods the emulator lacks (setMyCommands, sendChatAction, ...) answer ok instead of 500;
-//   - getUpdates long-polls up to `timeout` seconds instead of returning at once;
+//   - getUpdates long-polls up to `timeout` seconds instead of returning at once, and keeps an
+//     update until a later `offset` confirms it (as Telegram does);
 //   - /sendCommand without entities is refused instead of crashing the process.
 // Control routes for fault tests: POST /_control/outage {seconds} makes the bot API drop
 // connections for a while (the user API keeps working); POST /_control/fail {method, count,
@@ -95,15 +96,18 @@ function userUpdate() {
   });
 }
 
-async function longPoll(token, timeout) {
+async function longPoll(token, timeout, offset, gone) {
+  // As Telegram: an update stays pending until a later call confirms it with a higher
+  // `offset`, so one fetched by a bot that stopped (or by a request it abandoned) is
+  // delivered again to the next poller instead of being lost.
   const deadline = Date.now() + Math.min(Number(timeout) || 0, 50) * 1000;
+  const pending = () => emulator.storage.userMessages.filter((u) => u.botToken === token && !u.isRead);
+  if (Number(offset) > 0) pending().forEach((u) => { if (u.updateId < Number(offset)) u.isRead = true; });
   for (;;) {
-    const updates = emulator.storage.userMessages.filter((u) => u.botToken === token && !u.isRead);
+    const updates = pending();
     const left = deadline - Date.now();
-    if (updates.length || left <= 0) {
-      updates.forEach((u) => { u.isRead = true; });
-      return updates.map(formatUpdate);
-    }
+    if (gone()) return [];
+    if (updates.length || left <= 0) return updates.map(formatUpdate);
     await Promise.race([userUpdate(), new Promise((resolve) => setTimeout(resolve, Math.min(left, 1000)))]);
   }
 }
@@ -125,10 +129,10 @@ async function nextReplies(token, chatId, count, timeout) {
   return found;
 }
 
-async function botMethod(token, method, params) {
+async function botMethod(token, method, params, gone) {
   switch (method) {
     case 'getMe': return BOT;
-    case 'getUpdates': return longPoll(token, params.timeout);
+    case 'getUpdates': return longPoll(token, params.timeout, params.offset, gone);
     case 'sendMessage': {
       const message = emulator.addBotMessage({ ...params }, token);
       // A Message as Telegram returns it, not the echo of every request field the emulator gives.
@@ -202,7 +206,7 @@ async function handle(req, res, raw) {
       return;
     }
     try {
-      const result = method in FAKED ? FAKED[method] : await botMethod(token, method, params);
+      const result = method in FAKED ? FAKED[method] : await botMethod(token, method, params, () => req.socket.destroyed);
       if (!NATIVE.has(method) && !(method in FAKED)) console.error(`EMULATOR faked ${method}`);
       send(res, 200, { ok: true, result });
     } catch (err) {

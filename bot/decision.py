@@ -1,0 +1,199 @@
+"""The answer decision: answer, suggest articles, decline, or small talk, made in one place.
+
+Every adapter (terminal, Telegram, `ask --json`, `eval`) shows what this module decides, so
+what is measured is what users see. A question is read on its own and, when the chat has a
+recent topic, also together with that topic's subject; follow-up signs ("terus", "-nya",
+"itu") and the two readings' scores say which reading the user meant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.context import Topic
+from bot.intents import Intents
+from bot.knowledge import KnowledgeBase
+from bot.normalize import Normalizer
+from bot.retrieval import Candidate, SearchResult
+from bot.settings import LanguageSettings, RetrievalSettings
+from bot.smalltalk import SmallTalkDetector
+
+Kind = Literal["answer", "suggest", "none", "chat"]
+
+# A follow-up sign is overruled when the question read alone answers from another article and
+# scores this much better than read with the chat's topic: the user changed the subject.
+SWITCH_MARGIN = 0.15
+# Without a follow-up sign, the reading with the chat's topic is taken when it answers from the
+# topic's article and scores nearly as well (within this share) as the question read alone.
+KEEP_MARGIN = 0.1
+# A question needing evidence (a price, a name) takes a section showing it that scores at least
+# this share of the best one.
+EVIDENCE_MARGIN = 0.9
+# Words of a topic's subject carried from one question to the next.
+SUBJECT_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the bot does with a message, and why (`reason` names the gate that decided)."""
+
+    kind: Kind
+    question: str
+    result: SearchResult | None = None
+    reason: str = ""
+    chat: str | None = None  # the kind of small talk
+    contact: bool = False  # a decline the team's contact line helps with (price, schedule ...)
+    follows: bool = False  # read together with the chat's topic
+    subject: str = ""  # the subject words the reading used (carried to the next question)
+    suggestions: tuple[int, ...] = field(default=())  # candidates offered by "Maksud kamu"
+
+    @property
+    def answer(self) -> Candidate | None:
+        """The section shown (for a suggestion: the best candidate), else None."""
+        if self.kind in ("answer", "suggest") and self.result is not None:
+            return self.result.top
+        return None
+
+
+def distinct_articles(result: SearchResult) -> list[int]:
+    """The index of the first candidate of each distinct article, best first."""
+    seen: dict[str, int] = {}
+    for i, c in enumerate(result.candidates):
+        seen.setdefault(c.article.id, i)
+    return list(seen.values())
+
+
+def judge(result: SearchResult, settings: RetrievalSettings, intents: Intents) -> Decision:
+    """The gates, in order, over one reading of a question."""
+    q = result.question
+    top = result.top
+    contact = bool(result.query.kinds & intents.contact)
+    if top is None:
+        return Decision("none", q, result, "no match", contact=contact)
+    if result.coverage < settings.min_coverage:
+        return Decision("none", q, result, "unknown words", contact=contact)
+    if top.score < settings.answer_threshold:
+        return Decision("none", q, result, "low score", contact=contact)
+    missing = intents.missing(result.query.kinds, top.kinds)
+    if missing:
+        # A question that needs evidence (a name, a price) takes a nearly as good section that
+        # shows it over the best one that does not.
+        shows = next(
+            (c for c in result.candidates[1:] if not intents.missing(result.query.kinds, c.kinds) and c.score >= top.score * EVIDENCE_MARGIN),
+            None,
+        )
+        if shows is not None:
+            result = dataclasses.replace(result, candidates=(shows, *(c for c in result.candidates if c is not shows)))
+            return judge(result, settings, intents)
+    if missing:
+        return Decision("none", q, result, "no " + "/".join(intents.kinds_of(missing)), contact=bool(missing & intents.contact))
+    articles = distinct_articles(result)
+    if len(articles) > 1:
+        if top.score < settings.suggest_threshold:
+            return Decision("suggest", q, result, "middle band", suggestions=tuple(articles[:3]))
+        if result.candidates[articles[1]].score >= top.score * (1 - settings.close_margin):
+            return Decision("suggest", q, result, "close margin", suggestions=tuple(articles[:3]))
+    return Decision("answer", q, result, "confident")
+
+
+class Answerer:
+    """Decides what to do with each message of a chat, over one knowledge base."""
+
+    def __init__(self, knowledge: KnowledgeBase, retrieval: RetrievalSettings, language: LanguageSettings) -> None:
+        self.knowledge = knowledge
+        self.settings = retrieval
+        normalizer: Normalizer = knowledge.normalizer
+        self.normalizer = normalizer
+        self.intents = knowledge.retriever.intents
+        self.smalltalk = SmallTalkDetector(language, normalizer)
+        follow = language.followup
+        self._connectors = [tuple(normalizer.words(c)) for c in follow.connectors]
+        self._pointers = frozenset(normalizer.words(" ".join(follow.pointers)))
+        self._suffixes = tuple(s.casefold() for s in follow.suffixes)
+        self._idioms = frozenset(w.casefold() for w in follow.idioms)
+        self._switches = [tuple(normalizer.words(c)) for c in follow.switches]
+        self._quiet = frozenset(normalizer.words(" ".join(language.stopwords)))
+
+    def decide(self, question: str, topic: Topic | None = None) -> Decision:
+        """What to do with `question`, given the chat's current topic (if any)."""
+        talk = self.smalltalk.read(question)
+        if talk.only:
+            return Decision("chat", question, reason="small talk", chat=talk.kind)
+        text = talk.rest
+        alone = self._reading(text, None)
+        if topic is None or self._starts(text, self._switches):
+            return alone
+        together = self._reading(text, topic)
+        if self.leans(text):
+            switched = (
+                alone.kind == "answer"
+                and alone.answer is not None
+                and alone.answer.article.id != topic.article
+                and alone.answer.score >= _score(together) * (1 + SWITCH_MARGIN)
+            )
+            return alone if switched else together
+        kept = (
+            together.kind == "answer"
+            and together.answer is not None
+            and together.answer.article.id == topic.article
+            and together.answer.score >= _score(alone) * (1 - KEEP_MARGIN)
+            and self._answers_within(text, topic)
+        )
+        return together if kept else alone
+
+    def _answers_within(self, text: str, topic: Topic) -> bool:
+        """Whether the topic's article answers the question by the question's own words."""
+        index = self.knowledge.article_index(topic.article)
+        if index is None:
+            return False
+        return judge(self.knowledge.search(text, within=index), self.settings, self.intents).kind == "answer"
+
+    def leans(self, text: str) -> bool:
+        """Whether a message carries a sign that it leans on what was said before."""
+        words = self.normalizer.words(text)
+        if self._starts(text, self._connectors):
+            return True
+        for i, w in enumerate(words):
+            if w in self._pointers and all(x in self._quiet for x in words[i + 1 :]) and i > 0:
+                return True
+            if w not in self._idioms and any(w.endswith(s) and len(w) > len(s) + 2 for s in self._suffixes):
+                return True
+        return False
+
+    def topic(self, decision: Decision, owner: str | None, previous: Topic | None) -> Topic | None:
+        """The chat's topic after `decision`: a new answer sets it, anything else keeps it."""
+        answer = decision.answer
+        if decision.kind != "answer" or answer is None:
+            return previous
+        article = answer.article
+        named = set(self.normalizer.terms(" ".join((article.title, *article.tags, article.description, answer.section.heading))))
+        words = [w for w in decision.result.query.words if self.normalizer.stem(w) in named] if decision.result else []
+        if decision.follows and previous is not None and previous.article == article.id:
+            words = [*previous.subject.split(), *words]
+        if not words:
+            words = self.normalizer.content_words(article.title)
+        subject = " ".join(list(dict.fromkeys(words))[:SUBJECT_WORDS])
+        return Topic(article.id, answer.section.heading, subject, owner, time.time())
+
+    def _reading(self, text: str, topic: Topic | None) -> Decision:
+        if topic is None:
+            result = self.knowledge.search(text)
+            return judge(result, self.settings, self.intents)
+        prefer = self.knowledge.article_index(topic.article)
+        result = self.knowledge.search(text, prefer=prefer, subject=topic.subject, section=topic.section)
+        decision = judge(result, self.settings, self.intents)
+        return Decision(
+            decision.kind, text, result, decision.reason, contact=decision.contact,
+            follows=True, subject=topic.subject, suggestions=decision.suggestions,
+        )
+
+    def _starts(self, text: str, phrases: list[tuple[str, ...]]) -> bool:
+        words = tuple(self.normalizer.words(text))
+        return any(p and words[: len(p)] == p for p in phrases)
+
+
+def _score(decision: Decision) -> float:
+    return decision.result.score if decision.result is not None else 0.0

@@ -1,0 +1,114 @@
+"""The state behind buttons, as plain JSON-able data a database can keep across restarts.
+
+A question's buttons refer to what was found for it by a random reference; the state stores
+the candidates as article ids and section numbers, so it survives a restart and is read back
+against the articles loaded now (a candidate whose article was removed is gone).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.knowledge import KnowledgeBase
+from bot.retrieval import Candidate, Query, SearchResult
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question and what was found, remembered for the buttons under its answer."""
+
+    question: str  # empty when questions are not kept (log.enabled: false)
+    result: SearchResult
+    chat: str | None = None  # the chat's context key, for follow-ups after a pick
+    suggestions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Words:
+    """A word searched with /topik, remembered for its paging buttons."""
+
+    word: str
+
+
+class Gone(Exception):
+    """The state refers to an article that is no longer loaded (removed by a reload)."""
+
+
+class ButtonStates(Protocol):
+    """Where the state behind buttons is kept, by reference and owner."""
+
+    def put(self, ref: str, owner: str | None, payload: dict[str, Any]) -> None:
+        """Keep `payload` under `ref` for `owner` (no reply waits for it to be written)."""
+
+    def get(self, ref: str) -> dict[str, Any] | None:
+        """The payload under `ref`, if still kept."""
+
+    def forget_owner(self, owner: str) -> None:
+        """Drop every payload of one user."""
+
+
+class MemoryButtonStates:
+    """Button state in a bounded in-memory table (the oldest go first)."""
+
+    def __init__(self, limit: int = 5000) -> None:
+        self.limit = limit
+        self._items: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, ref: str, owner: str | None, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self._items[ref] = (owner, payload)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def get(self, ref: str) -> dict[str, Any] | None:
+        with self._lock:
+            item = self._items.get(ref)
+        return item[1] if item else None
+
+    def forget_owner(self, owner: str) -> None:
+        with self._lock:
+            for ref in [r for r, (o, _) in self._items.items() if o == owner]:
+                del self._items[ref]
+
+
+def encode(item: Asked | Words) -> dict[str, Any]:
+    """An item as JSON-able data."""
+    if isinstance(item, Words):
+        return {"kind": "words", "word": item.word}
+    result = item.result
+    return {
+        "kind": "asked",
+        "question": item.question,
+        "words": list(result.query.words),
+        "candidates": [
+            [c.article.id, c.article.sections.index(c.section), list(c.passages), round(c.score, 6), c.kinds]
+            for c in result.candidates
+        ],
+        "related": [a.id for a in result.related],
+        "chat": item.chat,
+        "suggestions": list(item.suggestions),
+    }
+
+
+def decode(payload: dict[str, Any], knowledge: KnowledgeBase, limit: int) -> Asked | Words:
+    """An item read back against the articles loaded now; raises `Gone` when one was removed."""
+    if payload.get("kind") == "words":
+        return Words(str(payload["word"]))
+    candidates = []
+    for article_id, section, passages, score, kinds in payload["candidates"]:
+        index = knowledge.article_index(article_id)
+        if index is None:
+            raise Gone(article_id)
+        article = knowledge.articles[index]
+        if not 0 <= section < len(article.sections) or any(p >= len(article.sections[section].passages) for p in passages):
+            raise Gone(article_id)
+        candidates.append(Candidate(article, article.sections[section], tuple(passages), score, kinds, limit))
+    related = tuple(knowledge.articles[i] for i in map(knowledge.article_index, payload["related"]) if i is not None)
+    question = str(payload["question"])
+    query = Query(question, tuple(payload["words"]), (), (), ())
+    result = SearchResult(question, tuple(candidates), query, related)
+    return Asked(question, result, payload.get("chat"), tuple(payload["suggestions"]))
