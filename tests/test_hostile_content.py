@@ -17,6 +17,7 @@ import resource
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ _RELOAD = textwrap.dedent(
 )
 
 
-def reload_with(data: Path, folder: Path, add: callable) -> tuple[str, str]:  # type: ignore[valid-type]
+def reload_with(data: Path, folder: Path, add: Callable[[], object]) -> tuple[str, str]:
     """Load `folder` as `run` does, call `add()` to plant a file, reload; (stdout, stderr) of the process."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _RELOAD, str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
