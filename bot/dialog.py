@@ -24,7 +24,7 @@ from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
 from bot.settings import Settings
-from bot.state import Asked, ButtonStates, Gone, MemoryButtonStates, Words, decode, encode
+from bot.state import Asked, ButtonStates, Gone, MemoryButtonStates, StoreButtonStates, StoreContexts, Words, decode, encode
 from bot.store import Entry, Store, StoreUnavailable, reports
 
 TAGS_PER_PAGE = 8
@@ -67,10 +67,14 @@ class Dialog:
         self.texts = settings.texts
         self.store = store
         c = settings.conversation
-        self.contexts: Contexts = contexts if contexts is not None else MemoryContexts(c.context_minutes * 60, c.max_contexts)
+        # Topics of chats and the questions behind buttons: in the store when there is one (they
+        # survive restarts and are shared by processes), else in memory (the last 5,000 questions).
+        if contexts is None:
+            seconds = c.context_minutes * 60
+            contexts = StoreContexts(store, seconds) if store is not None else MemoryContexts(seconds, c.max_contexts)
+        self.contexts: Contexts = contexts
+        self.states: ButtonStates = states if states is not None else StoreButtonStates(store) if store is not None else MemoryButtonStates(5000)
         self.codec = codec or ButtonCodec.from_secret(settings.secret, settings.token)
-        # Questions behind buttons; without a database, the last 5,000 in memory.
-        self.states: ButtonStates = states if states is not None else MemoryButtonStates(5000)
         self.knowledge = knowledge
 
     @property
@@ -224,7 +228,7 @@ class Dialog:
         if len(question) > limit:
             return Turn(None, replies.notice(self.texts.question_too_long.format(limit=limit), kind="too_long"))
         key = chat or chat_key(user, None, chat_type in (None, "private"))
-        topic = self._replied_topic(reply_to) or self.contexts.get(key)
+        topic = self._replied_topic(reply_to) or self._topic(key)
         decision = self.answerer.decide(question, topic)
         if decision.kind == "chat":
             return Turn(decision, self._chat(decision))
@@ -275,6 +279,13 @@ class Dialog:
         if decision.contact and contact:
             text += "\n\n" + self.texts.no_answer_contact.format(contact=contact)
         return replies.notice(text, kind="no_answer")
+
+    def _topic(self, key: str) -> Topic | None:
+        """The chat's topic; none when the store cannot be read (the question is answered alone)."""
+        try:
+            return self.contexts.get(key)
+        except StoreUnavailable:
+            return None
 
     def _replied_topic(self, data: str | None) -> Topic | None:
         """The topic of the answer a message replies to (from that answer's button data)."""
@@ -522,7 +533,10 @@ class Dialog:
 
     def _asked(self, ref: str) -> Asked | Words | Reply | None:
         """What a button refers to; a polite notice when its article was removed since."""
-        payload = self.states.get(ref)
+        try:
+            payload = self.states.get(ref)
+        except StoreUnavailable:
+            return Reply(toast=self.texts.store_unavailable, kind="store_unavailable")
         if payload is None:
             return None
         try:

@@ -7,13 +7,17 @@ against the articles loaded now (a candidate whose article was removed is gone).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.context import MemoryContexts, Topic
 from bot.knowledge import KnowledgeBase
 from bot.retrieval import Candidate, Query, SearchResult
+from bot.store import Store, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -112,3 +116,66 @@ def decode(payload: dict[str, Any], knowledge: KnowledgeBase, limit: int) -> Ask
     query = Query(question, tuple(payload["words"]), (), (), ())
     result = SearchResult(question, tuple(candidates), query, related)
     return Asked(question, result, payload.get("chat"), tuple(payload["suggestions"]))
+
+
+class StoreButtonStates:
+    """Button state in the store (SQLite or PostgreSQL): it survives restarts and is shared by
+    every process on the same database. Writes are queued; a read of a reference still being
+    written is served from the store's buffer. While the store has never been reached (its
+    salt unknown), state is kept in this process's memory instead."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._fallback = MemoryButtonStates()
+
+    def put(self, ref: str, owner: str | None, payload: dict[str, Any]) -> None:
+        try:
+            self.store.put_button(ref, owner or "", payload)
+        except StoreUnavailable:
+            self._fallback.put(ref, owner, payload)
+
+    def get(self, ref: str) -> dict[str, Any] | None:
+        kept = self._fallback.get(ref)
+        if kept is not None:
+            return kept
+        state = self.store.get_button(ref, None)  # who may press it is checked on the signed data
+        return state.payload if state is not None else None
+
+    def forget_owner(self, owner: str) -> None:
+        self._fallback.forget_owner(owner)
+        with contextlib.suppress(StoreUnavailable):
+            self.store.delete_buttons(owner)
+
+
+class StoreContexts:
+    """Chats' topics in the store, under a salted hash of the chat key (no raw ids kept); in
+    this process's memory while the store has never been reached."""
+
+    def __init__(self, store: Store, seconds: float) -> None:
+        self.store = store
+        self.seconds = seconds
+        self._fallback = MemoryContexts(seconds, 10_000)
+
+    def get(self, key: str) -> Topic | None:
+        kept = self._fallback.get(key)
+        if kept is not None:
+            return kept
+        payload = self.store.get_context(self.store.user_hash(key), self.seconds)
+        if payload is None:
+            return None
+        try:
+            return Topic(**payload)
+        except TypeError:
+            return None  # written by another version of the bot
+
+    def put(self, key: str, topic: Topic) -> None:
+        try:
+            self.store.put_context(self.store.user_hash(key), topic.owner or "", dataclasses.asdict(topic))
+        except StoreUnavailable:
+            self._fallback.put(key, topic)
+
+    def forget_owner(self, owner: str) -> int:
+        self._fallback.forget_owner(owner)
+        with contextlib.suppress(StoreUnavailable):
+            self.store.delete_contexts(owner)
+        return 0

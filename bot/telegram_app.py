@@ -50,7 +50,7 @@ from bot.repeats import RecentIds
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
-from bot.store import QueuedStore, Store, open_store
+from bot.store import QueuedStore, Store, StoreUnavailable, open_store
 from bot.store.url import protect_logs as protect_database_url
 from bot.telegram_html import render
 from bot.webhook import Serving, start_server
@@ -198,10 +198,23 @@ async def _post_shutdown(app: Application) -> None:
 
 
 async def _prune_daily(store: Store) -> None:
-    """Apply the retention period once a day (it is applied at start-up too)."""
+    """Apply the retention period once a day (it is applied at start-up too), in one process only."""
     while True:
         await asyncio.sleep(86400)
-        store.prune()
+        await asyncio.to_thread(prune_once, store, time.time())
+
+
+def prune_once(store: Store, now: float) -> bool:
+    """Prune if no process has yet this (UTC) day: the day is claimed in the store."""
+    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    try:
+        if not store.claim("prune", day):
+            return False
+    except StoreUnavailable:
+        log.warning("retention pruning skipped: the store is unreachable")
+        return False
+    store.prune()
+    return True
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -232,7 +245,8 @@ async def _flood_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = _who(update)
-    await _send(update, context, _dialog(context).start(" ".join(context.args or []), user, chat))
+    # A deep link may ask a question: the chat's topic may be read from the store, so in a thread.
+    await _send(update, context, await asyncio.to_thread(_dialog(context).start, " ".join(context.args or []), user, chat))
 
 
 async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -242,7 +256,7 @@ async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = " ".join(context.args or [])
     dialog = _dialog(context)
-    await _send(update, context, _ask(update, context, question) if question.strip() else dialog.ask_prompt())
+    await _send(update, context, await _ask(update, context, question) if question.strip() else dialog.ask_prompt())
 
 
 async def _topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -286,14 +300,14 @@ async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and message.text:
-        await _send(update, context, _ask(update, context, message.text))
+        await _send(update, context, await _ask(update, context, message.text))
 
 
 async def _caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A photo or file with a caption in a private chat: the caption is the question."""
     message = update.effective_message
     if message is not None and message.caption:
-        await _send(update, context, _ask(update, context, message.caption))
+        await _send(update, context, await _ask(update, context, message.caption))
 
 
 async def _not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -306,15 +320,19 @@ async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     replied = message.reply_to_message if message else None
     if message and message.text and replied and replied.from_user and replied.from_user.id == context.bot.id:
-        await _send(update, context, _ask(update, context, message.text))
+        await _send(update, context, await _ask(update, context, message.text))
 
 
-def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> Reply:
-    """The dialog's reply in this chat's conversation; a reply to an answer asks about that answer."""
+async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> Reply:
+    """The dialog's reply in this chat's conversation; a reply to an answer asks about that answer.
+
+    It runs in a thread: the chat's topic and the state behind buttons may be read from the store.
+    """
     user, chat_type = _who(update)
     chat = update.effective_chat
     key = chat_key(user, str(chat.id) if chat else None, chat_type == "private")
-    return _dialog(context).ask(question, user, chat_type, chat=key, reply_to=_replied_action(update, context))
+    replied = _replied_action(update, context)
+    return await asyncio.to_thread(_dialog(context).ask, question, user, chat_type, key, replied)
 
 
 def _replied_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:

@@ -55,6 +55,10 @@ class _Buffered:
     stamp: float
 
 
+# Seconds a read waits for the store's first opening (its schema upgrade) at start-up.
+OPENING_WAIT = 5.0
+
+
 class QueuedStore:
     """The backend-independent part: buffer, writer thread, reconnects, hashing, queries.
 
@@ -246,6 +250,7 @@ class QueuedStore:
 
     def claim(self, job: str, period: str) -> bool:
         """True for exactly one caller (across processes) per job and period."""
+        self._ready()
         try:
             with self._connection(write=True) as db, self._transaction(db):
                 cur = self._run(
@@ -331,6 +336,7 @@ class QueuedStore:
         if self._failures and self._writer.is_alive():
             # Known to be unreachable: answer at once rather than wait for a connection timeout.
             raise StoreUnavailable(f"the {self.name} is unreachable; retrying in the background")
+        self._ready()
         try:
             with self._connection() as db:
                 cursor = self._run(db, sql, params)
@@ -341,6 +347,12 @@ class QueuedStore:
                 return rows
         except self._open_errors as exc:
             raise StoreUnavailable(f"the {self.name} cannot be read: {' '.join(str(exc).split())}") from None
+
+    def _ready(self) -> None:
+        """Wait for the store's first opening at start-up (its tables may not exist before the
+        writer's first schema upgrade); raise `StoreUnavailable` when it does not open."""
+        if self._writer.is_alive() and not self._available.is_set() and not self._available.wait(OPENING_WAIT):
+            raise StoreUnavailable(f"the {self.name} is not open yet")
 
     def _read_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         rows = self._read(sql, params)
