@@ -22,6 +22,15 @@ from bot.settings import KnowledgeSettings, SiteSettings
 
 
 @dataclass(frozen=True, slots=True)
+class Phrasing:
+    """A way of asking that editors taught the bot (frontmatter `questions`), and the section
+    heading that answers it (None: the section that best answers it)."""
+
+    text: str
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One published article, split into sections."""
 
@@ -34,6 +43,7 @@ class Article:
     url: str
     sections: tuple[Section, ...]
     lang: str | None = None
+    phrasings: tuple[Phrasing, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,7 @@ def load_article(
     description = clip(_text(meta.get("description") or meta.get("excerpt") or meta.get("summary")))
     sections = split_sections(body, title) or _fallback_sections(title, description)
     url, ignored = article_url(site, relative, meta)
+    phrasings, odd = _phrasings(meta.get(knowledge.questions_key))
     article = Article(
         id=identity,
         source=path,
@@ -167,9 +178,28 @@ def load_article(
         url=url,
         sections=sections,
         lang=_text(meta.get("lang")) or None,
+        phrasings=phrasings,
     )
-    notes = [n for n in (note, ignored) if n]
+    notes = [n for n in (note, ignored, odd) if n]
     return article, "; ".join(notes) or None
+
+
+def _phrasings(value: Any) -> tuple[tuple[Phrasing, ...], str | None]:
+    """Taught phrasings: a list of strings, or of mappings `{q: ..., section: ...}`."""
+    if value is None:
+        return (), None
+    if not isinstance(value, list):
+        return (), "questions must be a list; ignored"
+    found: list[Phrasing] = []
+    skipped = 0
+    for item in value:
+        if isinstance(item, dict) and _text(item.get("q")):
+            found.append(Phrasing(clip(_text(item.get("q"))), _text(item.get("section")) or None))
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool) and _text(item):
+            found.append(Phrasing(clip(_text(item))))
+        else:
+            skipped += 1
+    return tuple(found), (f"{skipped} question item(s) without text ignored" if skipped else None)
 
 
 def markdown_files(folder: Path, knowledge: KnowledgeSettings, warnings: list[LoadWarning]) -> list[Path]:

@@ -220,10 +220,26 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"warnings:  {len(loaded.warnings)}")
     for warning in loaded.warnings:
         print(f"  - {warning}")
+    _print_phrasings(loaded.articles)
     if not loaded.articles:
         print("error: no articles could be loaded", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_phrasings(articles: Sequence) -> None:  # noqa: ANN001 - articles.Article, imported lazily
+    """Each article's taught phrasings; a `section` that names no heading of it is flagged."""
+    from bot.sections import heading_key
+
+    taught = [a for a in articles if a.phrasings]
+    print(f"questions: {sum(len(a.phrasings) for a in taught)} taught in {len(taught)} articles")
+    for article in taught:
+        print(f"  {article.id}:")
+        headings = {heading_key(s.heading) for s in article.sections}
+        for p in article.phrasings:
+            where = f" -> {p.section}" if p.section else " -> (the section that answers best)"
+            flag = "  [no such heading: answered from the section that answers best]" if p.section and heading_key(p.section) not in headings else ""
+            print(f"    - {p.text}{where}{flag}")
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,7 +12,7 @@ import yaml
 
 from bot.errors import BotError
 from bot.normalize import fold
-from bot.sections import plain_heading
+from bot.sections import heading_key
 
 
 @dataclass(frozen=True)
@@ -136,11 +136,6 @@ def _question(item: Any, where: str, corpus: str | None) -> Question:
         item["q"], item.get("article"), item.get("corpus", corpus), tuple(map(str, sections)),
         item.get("contains"), bool(item.get("follows")), chat,
     )
-
-
-def heading_key(text: str) -> str:
-    """A heading compared as the contract says: no markup or emoji, case-folded, letters and digits."""
-    return "".join(ch for ch in fold(plain_heading(text)) if ch.isalnum())
 
 
 def kind(record: Mapping[str, Any]) -> str:

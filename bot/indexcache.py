@@ -34,7 +34,7 @@ from typing import Any, TextIO
 import numpy as np
 from scipy import sparse
 
-from bot.articles import Article, FileResult, LoadResult, LoadWarning
+from bot.articles import Article, FileResult, LoadResult, LoadWarning, Phrasing
 from bot.intents import Intents
 from bot.knowledge import Tag
 from bot.normalize import Normalizer
@@ -45,7 +45,7 @@ from bot.sections import Section
 from bot.settings import Settings
 
 # Value types stored by their fields, in field order; rebuilt by calling the class.
-_DATACLASSES: dict[str, type] = {c.__name__: c for c in (Article, Section, Block, Span, Tag, LoadResult, LoadWarning, FileResult, Method)}
+_DATACLASSES: dict[str, type] = {c.__name__: c for c in (Article, Phrasing, Section, Block, Span, Tag, LoadResult, LoadWarning, FileResult, Method)}
 # Classes stored by their attributes; rebuilt without calling their constructor.
 _STORED: dict[str, type] = {c.__name__: c for c in (Retriever, WordRepair)}
 _SPARSE: dict[str, type] = {c.__name__: c for c in (sparse.csr_matrix, sparse.csc_matrix, sparse.csr_array, sparse.csc_array)}

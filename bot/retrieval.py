@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,7 +26,7 @@ from bot.intents import Intents
 from bot.normalize import Normalizer, fold
 from bot.repair import WordRepair
 from bot.richtext import Passage, passage_text, trim
-from bot.sections import Section
+from bot.sections import Section, heading_key
 from bot.settings import IntentSettings, RetrievalSettings
 
 
@@ -56,6 +57,7 @@ class Method:
     pool: int = 20  # sections rescored with their passages
     related_pool: int = 60  # sections looked at for related articles
     related_floor: float = 0.5  # a related article scores at least this share of the answer's
+    phrasing_match: float = 0.6  # share of IDF weight (both ways) from which a taught phrasing answers
     context_bonus: float = 0.25  # how much a follow-up favours the article the chat is about
     heading_bonus: float = 0.3  # how much a heading that alone (in its article) names a question word adds
     section_bonus: float = 0.1  # how much of a section share a follow-up adds to the section just shown
@@ -164,6 +166,8 @@ class Retriever:
         self.section_start = np.searchsorted(self.section_article, np.arange(len(self.articles) + 1))
         self.sections_per_article = np.diff(self.section_start)
         self._build_matrices(docs)
+        self.phrasings: list[tuple[int, int, tuple[str, ...]]] = []
+        self.phrasings = self._taught()
 
     def _build_matrices(self, docs: _Documents) -> None:
         """Precompute every (term, article|section|passage) match; float32 halves the memory."""
@@ -208,6 +212,58 @@ class Retriever:
         self.section_kinds = np.zeros(n_sections, dtype=np.int64)
         if len(self.passage_kinds):
             self.section_kinds[has_passages] = np.bitwise_or.reduceat(self.passage_kinds, starts[has_passages])
+
+    def _taught(self) -> list[tuple[int, int, tuple[str, ...]]]:
+        """The phrasings editors taught, as (article, section number in the index, terms).
+
+        A phrasing naming a heading the article does not have, or none, is answered from the
+        section that best answers it.
+        """
+        taught = []
+        for a, article in enumerate(self.articles):
+            for phrasing in article.phrasings:
+                s = self._heading_number(a, phrasing.section) if phrasing.section else None
+                if s is None:
+                    found = self.search(phrasing.text, within=a)
+                    s = self.section_number(a, found.top.section.heading) if found.top else int(self.section_start[a])
+                terms = tuple(dict.fromkeys(self.normalizer.terms(phrasing.text)))
+                if terms and s is not None:
+                    taught.append((a, int(s), terms))
+        return taught
+
+    def _heading_number(self, article: int, heading: str) -> int | None:
+        """The section of an article whose heading is `heading` (compared without markup and case)."""
+        wanted = heading_key(heading)
+        for s, section in enumerate(self.articles[article].sections):
+            if heading_key(section.heading) == wanted:
+                return int(self.section_start[article]) + s
+        return None
+
+    def _phrasing_match(self, words: Sequence[str]) -> tuple[float, int]:
+        """The best taught phrasing for a question's words: (similarity, section number).
+
+        The similarity is the smaller of two shares of IDF weight: of the question's terms
+        the phrasing holds, and of the phrasing's terms the question holds. So a question that
+        only shares a rare word with a phrasing ("gaji NE" and "kerja jadi NE capek") stays apart.
+        """
+        if not self.phrasings:
+            return 0.0, -1
+        question = set(map(self.normalizer.stem, words))
+        weight = self._term_weight
+        total = sum(weight(t) for t in question)
+        best = (0.0, -1)
+        for _, section, terms in self.phrasings:
+            shared = sum(weight(t) for t in question.intersection(terms))
+            if not shared:
+                continue
+            similarity = min(shared / total, shared / sum(weight(t) for t in set(terms)))
+            if similarity > best[0]:
+                best = (similarity, section)
+        return best
+
+    def _term_weight(self, term: str) -> float:
+        index = self.vocabulary.get(term)
+        return float(self.idf[index]) if index is not None else self.unknown_idf
 
     # Questions ------------------------------------------------------------------------------
 
@@ -254,6 +310,10 @@ class Retriever:
         extra = self.analyze(subject).terms if subject else ()
         extra = tuple(t for t in extra if t not in query.terms)
         if not (query.terms or extra) or not len(self.section_article):
+            if not query.terms and self.phrasings and len(self.section_article):
+                # Words the articles lack may still be a phrasing editors taught.
+                best, query = self._with_taught((), query, np.zeros(0, dtype=np.int64), np.full(max(len(self.vocabulary), 1), -1, dtype=np.int64), within, limit)
+                return SearchResult(question, best, query)
             return SearchResult(question, (), query)
         ids = np.array([self.vocabulary[t] for t in query.terms], dtype=np.int64)
         extra_ids = np.array([self.vocabulary[t] for t in extra], dtype=np.int64)
@@ -275,7 +335,27 @@ class Retriever:
         best_first = np.argsort(-scores, kind="stable")[:limit]
         position = _positions(ids, len(self.vocabulary))
         best = tuple(self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first)
+        best, query = self._with_taught(best, query, ids, position, within, limit)
         return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
+
+    def _with_taught(
+        self, best: tuple[Candidate, ...], query: Query, ids: np.ndarray, position: np.ndarray, within: int | None, limit: int
+    ) -> tuple[tuple[Candidate, ...], Query]:
+        """A question close to a taught phrasing is answered from its section (its words count as known)."""
+        similarity, n = self._phrasing_match((*query.words, *query.unknown))
+        if similarity < self.method.phrasing_match or (within is not None and int(self.section_article[n]) != within):
+            return best, query
+        taught = self._candidate(n, similarity, query, ids, position)
+        others = tuple(c for c in best if c.section is not taught.section)
+        known = set(self.phrasings_terms(n))
+        unknown = tuple(w for w in query.unknown if self.normalizer.stem(w) not in known)
+        moved = tuple(w for w in query.unknown if w not in unknown)
+        query = dataclasses.replace(query, words=(*query.words, *moved), unknown=unknown)
+        return (dataclasses.replace(taught, score=max(similarity, max((c.score for c in best), default=0.0))), *others)[:limit], query
+
+    def phrasings_terms(self, section: int) -> tuple[str, ...]:
+        """Every term of the phrasings taught for one section."""
+        return tuple(t for _, s, terms in self.phrasings if s == section for t in terms)
 
     def section_number(self, article: int, heading: str) -> int | None:
         """The index number of an article's section with this heading, if it has one."""

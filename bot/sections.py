@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.normalize import fold
 from bot.richtext import Block, BlockKind, Passage, Span, strip_spans
 
 
@@ -328,3 +329,8 @@ def plain_heading(text: str) -> str:
     """Heading text written in Markdown, without its markup."""
     tokens = _MD.parseInline(text)
     return _plain_inline(tokens[0]) if tokens else text.strip()
+
+
+def heading_key(text: str) -> str:
+    """A heading compared as editors mean it: no markup or emoji, case-folded, letters and digits."""
+    return "".join(ch for ch in fold(plain_heading(text)) if ch.isalnum())

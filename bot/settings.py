@@ -48,6 +48,8 @@ class KnowledgeSettings:
     max_file_kb: int = 1024
     # Seconds between looks for added, edited or removed articles while the bot runs (0: never).
     reload_seconds: float = 10.0
+    # Frontmatter key of the phrasings editors teach the bot ({q, section} items, or strings).
+    questions_key: str = "questions"
 
 
 @dataclass(frozen=True)
