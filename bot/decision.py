@@ -136,6 +136,7 @@ class Answerer:
                 and alone.answer is not None
                 and alone.answer.article.id != topic.article
                 and alone.answer.score >= _score(together) * (1 + SWITCH_MARGIN)
+                and self._names_subject(alone)
             )
             return alone if switched else together
         kept = (
@@ -154,10 +155,22 @@ class Answerer:
             return False
         return judge(self.knowledge.search(text, within=index), self.settings, self.intents).kind == "answer"
 
+    def _names_subject(self, alone: Decision) -> bool:
+        """Whether the article a question finds alone has one of its words in its title: only
+        then does the question name a new subject ("kalo node.js?" does, "gaji?" does not)."""
+        answer = alone.answer
+        if answer is None or alone.result is None:
+            return False
+        return bool(set(alone.result.query.terms) & set(self.normalizer.terms(answer.article.title)))
+
     def leans(self, text: str) -> bool:
-        """Whether a message carries a sign that it leans on what was said before."""
+        """Whether a message carries a sign that it leans on what was said before.
+
+        Signs: a connector first ("terus", "kalau"), a pointer at the end ("belajar itu ga?"),
+        a word with a pointing suffix ("gajinya"), or a single word of content ("bisa online ga?").
+        """
         words = self.normalizer.words(text)
-        if self._starts(text, self._connectors):
+        if self._starts(text, self._connectors) or len(self.normalizer.content_words(text)) <= 1:
             return True
         for i, w in enumerate(words):
             if w in self._pointers and all(x in self._quiet for x in words[i + 1 :]) and i > 0:

@@ -150,6 +150,14 @@ class TestFollowUps:
         assert reply.kind == "no_answer"
         assert with_contact.texts.no_answer_contact.format(contact=contact) in reply.text
 
+    def test_a_one_word_message_asks_about_the_topic(self, settings: Settings, kb: KnowledgeBase) -> None:
+        dialog = Dialog(settings, kb)
+        dialog.ask("apa itu frontend developer?", chat="c")
+        turn = dialog.turn("gaji?", chat="c")  # the frontend article names no pay: declined, not another article's salary
+        assert turn.decision is not None and (turn.decision.kind, turn.decision.follows) == ("none", True)
+        alone = Dialog(settings, kb).turn("gaji?", chat="other")
+        assert alone.decision is not None and alone.decision.kind != "none"
+
     def test_the_topic_is_forgotten_after_a_while(self, settings: Settings, kb: KnowledgeBase) -> None:
         now = [1000.0]
         contexts = MemoryContexts(seconds=15 * 60, limit=10, clock=lambda: now[0])
