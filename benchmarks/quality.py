@@ -117,7 +117,8 @@ def conversation_table(path: Path, systems: dict[str, Callable[[LoadResult], Con
     for name, build in systems.items():
         converse = {corpus: build(result) for corpus, result in loaded.items()}
         report = evaluate_conversations(
-            [c for c in conversations if c.corpus in converse], lambda corpus, turns: converse[corpus or ""](turns)
+            [c for c in conversations if c.corpus in converse],
+            lambda corpus, turns, converse=converse: converse[corpus or ""](turns),
         )
         print(f"| {name} | {report.first} | {report.follow_ups} | {report.small_talk} | {report.declines} | "
               f"{report.shown_chars:.0f} |", flush=True)

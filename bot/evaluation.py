@@ -11,7 +11,6 @@ from typing import Any, Protocol
 import yaml
 
 from bot.errors import BotError
-from bot.normalize import fold
 from bot.sections import heading_key
 
 

@@ -27,7 +27,7 @@ def confident(kb: KnowledgeBase) -> SearchResult:
 
 def scored(result: SearchResult, *scores: float) -> SearchResult:
     """The result with its candidates' scores replaced (best first)."""
-    candidates = tuple(dataclasses.replace(c, score=s) for c, s in zip(result.candidates, scores))
+    candidates = tuple(dataclasses.replace(c, score=s) for c, s in zip(result.candidates, scores, strict=False))
     return dataclasses.replace(result, candidates=candidates + result.candidates[len(scores) :])
 
 
