@@ -26,6 +26,8 @@ class Intents:
         self.names = tuple(intents)
         self._bits = {name: 1 << i for i, name in enumerate(self.names)}
         self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
+        # One pattern per kind, its cues as alternatives: a question is read once per kind.
+        self._any_cue = [(bit, re.compile("|".join(f"(?:{c.pattern})" for c in cues))) for bit, cues in self._cues if cues]
         self._headings = [(self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()]
         self._avoid = [(self._bits[n], [h for h in map(self.phrase, i.avoid) if h.strip()]) for n, i in intents.items()]
         self.contact = self.mask(n for n, i in intents.items() if i.contact)
@@ -59,9 +61,11 @@ class Intents:
         """
         text = self.phrase(question).strip()
         spans: dict[int, list[tuple[int, int]]] = {}
-        for bit, cues in self._cues:
-            for cue in cues:
-                spans.setdefault(bit, []).extend(m.span() for m in cue.finditer(text))
+        for bit, pattern in self._any_cue:
+            if pattern.search(text) is None:
+                continue
+            cues = next(c for b, c in self._cues if b == bit)
+            spans[bit] = [m.span() for cue in cues for m in cue.finditer(text)]
         found = 0
         for bit, own in spans.items():
             others = [span for b, found_spans in spans.items() if b != bit for span in found_spans]

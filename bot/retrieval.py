@@ -159,6 +159,7 @@ class Retriever:
         self.heading_kinds = np.asarray(docs.heading_kinds, dtype=np.int64)
         self.heading_avoid = np.asarray(docs.heading_avoid, dtype=np.int64)
         self.passage_kinds = np.asarray(docs.passage_kinds, dtype=np.int64)
+        self.passage_chars = np.asarray(docs.passage_chars, dtype=np.int64)  # shown length, for the window
         self.section_article = np.asarray(docs.section_article, dtype=np.int64)
         self.section_index = np.asarray(docs.section_index, dtype=np.int64)
         self.passage_start = np.asarray(docs.passage_start, dtype=np.int64)
@@ -454,7 +455,7 @@ class Retriever:
         best = int(np.argmax(ranking)) if len(ranking) else 0
         chosen = _cover(matches, self.idf[ids], best, m.max_passages)
         section = article.sections[s]
-        shown = _window([len(passage_text(p)) for p in section.passages], chosen, best, self.settings.answer_max_chars)
+        shown = _window(self.passage_chars[start:end].tolist(), chosen, best, self.settings.answer_max_chars)
         found = int(np.bitwise_or.reduce(kinds[list(shown)])) if end > start else 0
         return Candidate(article, section, shown, score, found, self.settings.answer_max_chars)
 
@@ -582,6 +583,7 @@ class _Documents:
         self.heading_kinds: list[int] = []
         self.heading_avoid: list[int] = []
         self.passage_kinds: list[int] = []
+        self.passage_chars: list[int] = []
         self.section_article: list[int] = []
         self.section_index: list[int] = []
         self.passage_start: list[int] = [0]
@@ -603,6 +605,7 @@ class _Documents:
                 for passage in section.passages:
                     text = passage_text(passage)
                     self.passage_kinds.append(intents.evidence_mask(text))
+                    self.passage_chars.append(len(text))
                     words = terms(text)
                     add("passages", words)
                     add("lead", _lead(passage, normalizer))

@@ -11,6 +11,7 @@ no longer parses keeps the last good version of that article.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -131,7 +132,10 @@ class ArticleFolder:
     def _fingerprint(self, digests: dict[Path, tuple[tuple[int, int], str]]) -> str:
         s = self.settings
         h = hashlib.blake2b(digest_size=16)
-        shaping = (CACHE_FORMAT, __version__, _code_digest(), repr(s.knowledge), repr(s.site), repr(s.language), repr(self.method))
+        # The folder is left out: the cache file is already named by it, and the same folder given
+        # by the settings or by --knowledge must find the same index.
+        knowledge = dataclasses.replace(s.knowledge, folder=Path("."))
+        shaping = (CACHE_FORMAT, __version__, _code_digest(), repr(knowledge), repr(s.site), repr(s.language), repr(self.method))
         h.update(repr(shaping).encode())
         for path in sorted(digests):
             h.update(str(path.relative_to(self.folder)).encode() + b"\0" + digests[path][1].encode())
