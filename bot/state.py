@@ -2,7 +2,8 @@
 
 A question's buttons refer to what was found for it by a random reference; the state stores
 the candidates as article ids and section numbers, so it survives a restart and is read back
-against the articles loaded now (a candidate whose article was removed is gone).
+against the articles loaded now (a candidate whose article was removed, or whose section an
+edit moved, is gone).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def encode(item: Asked | Words) -> dict[str, Any]:
         "question": item.question,
         "words": list(result.query.words),
         "candidates": [
-            [c.article.id, c.article.sections.index(c.section), list(c.passages), round(c.score, 6), c.kinds]
+            [c.article.id, c.article.sections.index(c.section), list(c.passages), round(c.score, 6), c.kinds, c.section.heading]
             for c in result.candidates
         ],
         "related": [a.id for a in result.related],
@@ -103,12 +104,15 @@ def decode(payload: dict[str, Any], knowledge: KnowledgeBase, limit: int) -> Ask
     if payload.get("kind") == "words":
         return Words(str(payload["word"]))
     candidates = []
-    for article_id, section, passages, score, kinds in payload["candidates"]:
+    for article_id, section, passages, score, kinds, *heading in payload["candidates"]:
         index = knowledge.article_index(article_id)
         if index is None:
             raise Gone(article_id)
         article = knowledge.articles[index]
         if not 0 <= section < len(article.sections) or any(p >= len(article.sections[section].passages) for p in passages):
+            raise Gone(article_id)
+        # Sections are kept by position: an edit that adds or removes one before it moves it.
+        if heading and heading[0] != article.sections[section].heading:
             raise Gone(article_id)
         candidates.append(Candidate(article, article.sections[section], tuple(passages), score, kinds, limit))
     related = tuple(knowledge.articles[i] for i in map(knowledge.article_index, payload["related"]) if i is not None)
