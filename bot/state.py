@@ -38,6 +38,10 @@ class Words:
     word: str
 
 
+# Marks a chat key already hashed with the store's salt (chat keys hold Telegram ids).
+HASHED = "#"
+
+
 class Gone(Exception):
     """The state refers to an article that is no longer loaded (removed by a reload)."""
 
@@ -134,6 +138,9 @@ class StoreButtonStates:
 
     def put(self, ref: str, owner: str | None, payload: dict[str, Any]) -> None:
         try:
+            chat = payload.get("chat")
+            if chat:  # the chat key holds Telegram ids: stored as the key its topic is kept under
+                payload = {**payload, "chat": HASHED + self.store.user_hash(chat)}
             self.store.put_button(ref, owner or "", payload)
         except StoreUnavailable:
             self._fallback.put(ref, owner, payload)
@@ -164,7 +171,7 @@ class StoreContexts:
         kept = self._fallback.get(key)
         if kept is not None:
             return kept
-        payload = self.store.get_context(self.store.user_hash(key), self.seconds)
+        payload = self.store.get_context(self._stored_key(key), self.seconds)
         if payload is None:
             return None
         try:
@@ -173,10 +180,16 @@ class StoreContexts:
             return None  # written by another version of the bot
 
     def put(self, key: str, topic: Topic) -> None:
+        payload = dataclasses.asdict(topic)
+        del payload["owner"]  # a Telegram id: kept only as the row's salted owner hash
         try:
-            self.store.put_context(self.store.user_hash(key), topic.owner or "", dataclasses.asdict(topic))
+            self.store.put_context(self._stored_key(key), topic.owner or "", payload)
         except StoreUnavailable:
             self._fallback.put(key, topic)
+
+    def _stored_key(self, key: str) -> str:
+        """The salted hash a chat's topic is kept under (a button's state holds it already hashed)."""
+        return key.removeprefix(HASHED) if key.startswith(HASHED) else self.store.user_hash(key)
 
     def forget_owner(self, owner: str) -> int:
         self._fallback.forget_owner(owner)

@@ -4,6 +4,8 @@ button whose article was removed by a reload says so."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,9 +41,9 @@ def button(message: dict[str, Any], label: str) -> str:
     return next(b["callback_data"] for b in buttons(message) if b["text"] == label)
 
 
-def answer_survives_a_restart(emulator: Emulator, before: Path, after: Path, extra_env: dict[str, str]) -> BotProcess:
+def answer_survives_a_restart(emulator: Emulator, before: Path, after: Path, extra_env: dict[str, str]) -> tuple[BotProcess, User]:
     """Ask the bot running on `before`, stop it, start it again on `after`, then follow up and
-    press the old answer's buttons; the second bot (stopped) is returned for its log."""
+    press the old answer's buttons; the second bot (stopped, for its log) and the user."""
     user = User(emulator)
     first = careers_bot(emulator, before, extra_env=extra_env)
     try:
@@ -73,18 +75,21 @@ def answer_survives_a_restart(emulator: Emulator, before: Path, after: Path, ext
         second.stop()
     assert TEXTS.stale_button not in [a.get("text") for a in emulator.control("callback_answers")]
     assert "Traceback" not in second.output()
-    return second
+    return second, user
 
 
 def test_buttons_and_topics_survive_a_restart_with_sqlite(emulator: Emulator, tmp_path: Path) -> None:
-    answer_survives_a_restart(emulator, tmp_path, tmp_path, {})
-    assert (tmp_path / "data" / "questions.sqlite3").is_file()
+    _, user = answer_survives_a_restart(emulator, tmp_path, tmp_path, {})
+    with sqlite3.connect(tmp_path / "data" / "questions.sqlite3") as db:
+        kept = db.execute("SELECT owner, payload FROM buttons UNION ALL SELECT owner, payload FROM contexts").fetchall()
+    # Kept by salted user hash only: no Telegram user id in the rows an operator can read.
+    assert kept and not [row for row in kept if re.search(rf"(?<![\d.]){user.id}(?!\d)", " ".join(row))]
 
 
 def test_buttons_and_topics_survive_a_restart_with_postgresql(emulator: Emulator, postgres, tmp_path: Path) -> None:  # noqa: ANN001
     # A fresh data folder after the restart: on a PaaS the local disk is wiped at every deploy.
     before, after = tmp_path / "before", tmp_path / "after"
-    second = answer_survives_a_restart(emulator, before, after, {"DATABASE_URL": postgres.new_database()})
+    second, _ = answer_survives_a_restart(emulator, before, after, {"DATABASE_URL": postgres.new_database()})
     assert not (before / "data" / "questions.sqlite3").exists() and not (after / "data" / "questions.sqlite3").exists()
     assert postgres.PASSWORD not in second.output()
 
