@@ -1,6 +1,7 @@
-"""Running on a PaaS, through the Bot API emulator: buttons and topics survive a restart (SQLite
-and PostgreSQL), two webhook processes on one PostgreSQL serve each other's buttons, and a
-button whose article was removed by a reload says so."""
+"""Running on a PaaS, through the Bot API emulator: buttons and topics survive a SIGTERM restart
+(SQLite and PostgreSQL) and are stored without Telegram ids, two webhook processes on one
+PostgreSQL serve each other's buttons, and a button whose article a reload removed or whose
+section an edit moved says so."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from bot.settings import load_settings
+from bot.store.postgres import PostgresStore
 from bot.telegram_app import webhook_path, webhook_secret
 from conftest import CAREERS
 from emulator_client import TOKEN, BotProcess, Emulator, User, buttons, careers_bot, eventually, free_port
@@ -146,24 +148,31 @@ def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str,
 
 
 @pytest.fixture
-def two_hooks(emulator: Emulator, postgres, tmp_path: Path) -> Iterator[tuple[Hook, Hook]]:  # noqa: ANN001
-    env = {"DATABASE_URL": postgres.new_database()}
-    hooks = (Hook(emulator, tmp_path / "a", env), Hook(emulator, tmp_path / "b", env))
+def two_hooks(emulator: Emulator, postgres, tmp_path: Path) -> Iterator[tuple[Hook, Hook, PostgresStore]]:  # noqa: ANN001
+    url = postgres.new_database()
+    hooks = (Hook(emulator, tmp_path / "a", {"DATABASE_URL": url}), Hook(emulator, tmp_path / "b", {"DATABASE_URL": url}))
+    reader = PostgresStore(url, 30)
     try:
         for hook in hooks:
             assert eventually(hook.ready, timeout=90), hook.bot.output()
-        yield hooks
+        yield (*hooks, reader)
     finally:
+        reader.close()
         for hook in hooks:
             hook.bot.stop()
 
 
-def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(emulator: Emulator, two_hooks: tuple[Hook, Hook]) -> None:
-    a, b = two_hooks
+def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(
+    emulator: Emulator, two_hooks: tuple[Hook, Hook, PostgresStore]
+) -> None:
+    a, b, log = two_hooks
     user = User(emulator)
     a.post(message_update(user, "apa itu backend developer?"))
     (answer,) = user.replies()
     assert answer["text"].startswith("<b>Apa Itu Backend Developer?</b>")
+    # A press comes a moment after the answer: by then A has written the question (and, queued
+    # before it, the state behind its buttons), as an operator sees in the log.
+    assert eventually(lambda: log.logged(0))
 
     b.post(message_update(user, "terus gajinya berapa?"))  # A's topic, read by B
     (followup,) = user.replies()
@@ -183,6 +192,8 @@ def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(emula
     b.post(callback_update(user, answer, button(answer, TEXTS.button_helpful)))
     notices = eventually(lambda: [n.get("text") for n in emulator.control("callback_answers")[answers:] if n.get("text")])
     assert notices == [TEXTS.feedback_thanks]
+    votes = eventually(lambda: [(r.question, r.vote) for r in log.logged(0) if r.vote is not None])
+    assert votes == [("apa itu backend developer?", 1)]  # B's vote on A's logged question
 
 
 def test_a_button_whose_article_was_removed_says_so(emulator: Emulator, tmp_path: Path) -> None:
