@@ -434,8 +434,8 @@ class Dialog:
     def _press_article(self, action: Action, user: str | None) -> Reply | None:
         args = action.args
         article = self.knowledge.article(args[0]) if args else None
-        if article is None:
-            return None
+        if article is None:  # the id came signed from the bot: a reload removed its article
+            return Reply(toast=self.texts.article_gone, kind="gone") if args else None
         # The way back is a page action the bot itself made (carried inside this signed data).
         back = self._action(user, args[1], *args[2:]) if len(args) > 1 and args[1] in ("t", "w", "g") else None
         return replies.article_detail(self.texts, article, back)

@@ -2,7 +2,8 @@
 
 A question's buttons refer to what was found for it by a random reference; the state stores
 the candidates as article ids and section numbers, so it survives a restart and is read back
-against the articles loaded now (a candidate whose article was removed is gone).
+against the articles loaded now (a candidate whose article was removed, or whose section an
+edit moved, is gone).
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class Words:
     """A word searched with /topik, remembered for its paging buttons."""
 
     word: str
+
+
+# Marks a chat key already hashed with the store's salt (chat keys hold Telegram ids).
+HASHED = "#"
 
 
 class Gone(Exception):
@@ -89,7 +94,7 @@ def encode(item: Asked | Words) -> dict[str, Any]:
         "question": item.question,
         "words": list(result.query.words),
         "candidates": [
-            [c.article.id, c.article.sections.index(c.section), list(c.passages), round(c.score, 6), c.kinds]
+            [c.article.id, c.article.sections.index(c.section), list(c.passages), round(c.score, 6), c.kinds, c.section.heading]
             for c in result.candidates
         ],
         "related": [a.id for a in result.related],
@@ -103,12 +108,15 @@ def decode(payload: dict[str, Any], knowledge: KnowledgeBase, limit: int) -> Ask
     if payload.get("kind") == "words":
         return Words(str(payload["word"]))
     candidates = []
-    for article_id, section, passages, score, kinds in payload["candidates"]:
+    for article_id, section, passages, score, kinds, *heading in payload["candidates"]:
         index = knowledge.article_index(article_id)
         if index is None:
             raise Gone(article_id)
         article = knowledge.articles[index]
         if not 0 <= section < len(article.sections) or any(p >= len(article.sections[section].passages) for p in passages):
+            raise Gone(article_id)
+        # Sections are kept by position: an edit that adds or removes one before it moves it.
+        if heading and heading[0] != article.sections[section].heading:
             raise Gone(article_id)
         candidates.append(Candidate(article, article.sections[section], tuple(passages), score, kinds, limit))
     related = tuple(knowledge.articles[i] for i in map(knowledge.article_index, payload["related"]) if i is not None)
@@ -130,6 +138,9 @@ class StoreButtonStates:
 
     def put(self, ref: str, owner: str | None, payload: dict[str, Any]) -> None:
         try:
+            chat = payload.get("chat")
+            if chat:  # the chat key holds Telegram ids: stored as the key its topic is kept under
+                payload = {**payload, "chat": HASHED + self.store.user_hash(chat)}
             self.store.put_button(ref, owner or "", payload)
         except StoreUnavailable:
             self._fallback.put(ref, owner, payload)
@@ -160,7 +171,7 @@ class StoreContexts:
         kept = self._fallback.get(key)
         if kept is not None:
             return kept
-        payload = self.store.get_context(self.store.user_hash(key), self.seconds)
+        payload = self.store.get_context(self._stored_key(key), self.seconds)
         if payload is None:
             return None
         try:
@@ -169,10 +180,16 @@ class StoreContexts:
             return None  # written by another version of the bot
 
     def put(self, key: str, topic: Topic) -> None:
+        payload = dataclasses.asdict(topic)
+        del payload["owner"]  # a Telegram id: kept only as the row's salted owner hash
         try:
-            self.store.put_context(self.store.user_hash(key), topic.owner or "", dataclasses.asdict(topic))
+            self.store.put_context(self._stored_key(key), topic.owner or "", payload)
         except StoreUnavailable:
             self._fallback.put(key, topic)
+
+    def _stored_key(self, key: str) -> str:
+        """The salted hash a chat's topic is kept under (a button's state holds it already hashed)."""
+        return key.removeprefix(HASHED) if key.startswith(HASHED) else self.store.user_hash(key)
 
     def forget_owner(self, owner: str) -> int:
         self._fallback.forget_owner(owner)
