@@ -58,8 +58,7 @@ class KnowledgeBase:
     @classmethod
     def from_loaded(cls, settings: Settings, loaded: LoadResult, folder: Path, method: Method | None = None) -> KnowledgeBase:
         """Index loaded articles, logging each skipped file; an empty folder is an error."""
-        for warning in loaded.warnings:
-            log.warning("skipped or degraded article %s", warning)
+        log_warnings(loaded)
         if not loaded.articles:
             raise KnowledgeError(f"no articles could be loaded from {folder}")
         return cls(settings, loaded, method)
@@ -143,6 +142,12 @@ class KnowledgeBase:
                 for c in (result.candidates if result is not None else ())
             ],
         }
+
+
+def log_warnings(loaded: LoadResult) -> None:
+    """Log each file that was skipped or read with a fallback (at every start, cached or not)."""
+    for warning in loaded.warnings:
+        log.warning("skipped or degraded article %s", warning)
 
 
 def _tag_key(tag: str, normalizer: Normalizer) -> str:

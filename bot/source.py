@@ -23,7 +23,7 @@ from pathlib import Path
 from bot import __version__, indexcache
 from bot.articles import FileResult, LoadWarning, collect, file_digest, markdown_files, path_order, read_file
 from bot.errors import KnowledgeError
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, log_warnings
 from bot.retrieval import Method
 from bot.settings import Settings
 
@@ -65,6 +65,7 @@ class ArticleFolder:
             kb, files = cached
             self._files = {path: replace(t, signature=digests[path][0]) for path, t in files.items() if path in digests}
             log.info("index loaded from cache %s", self.cache_path)
+            log_warnings(kb.loaded)  # the operator hears about broken files at every start
             return kb
         self._files = {path: _Tracked(signature, digest, self._read(path)) for path, (signature, digest) in digests.items()}
         kb = self._build()

@@ -233,3 +233,12 @@ def test_a_file_deleted_during_a_reload_is_skipped_and_the_bot_keeps_serving(
     monkeypatch.setattr(bot.source, "read_file", real)
     refreshed = source.refresh()  # the next look drops it for good
     assert refreshed is not None and len(refreshed.articles) == 3
+
+
+def test_a_cached_start_still_names_the_files_it_skipped(settings: Settings, write_corpus: WriteCorpus, caplog: pytest.LogCaptureFixture) -> None:
+    folder = write_corpus({**CAREERS, "rusak.md": "---\ntitle: [rusak\n---\nSetengah jadi.\n"})
+    ArticleFolder(settings, folder).load()
+    with caplog.at_level(logging.INFO):
+        ArticleFolder(settings, folder).load()
+    assert "index loaded from cache" in caplog.text
+    assert "rusak.md: frontmatter is not valid YAML" in caplog.text
