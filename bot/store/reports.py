@@ -55,7 +55,7 @@ def most_asked(store: Store, start: float, limit: int = 10) -> list[Group]:
     counts: Counter[str] = Counter()
     wording: dict[str, Counter[str]] = {}
     for question in store.questions(start):
-        key = _key(question)
+        key = question_key(question)
         counts[key] += 1
         wording.setdefault(key, Counter())[question] += 1
     return [
@@ -69,8 +69,11 @@ def unanswered(store: Store, start: float, language: LanguageSettings, limit: in
     questions = store.questions(start, unanswered=True)
     if not questions:
         return []
-    if not isolated:
-        return group_unanswered(questions, language, limit)
+    return (group_isolated if isolated else group_unanswered)(questions, language, limit)
+
+
+def group_isolated(questions: list[str], language: LanguageSettings, limit: int = 15) -> list[Group]:
+    """`group_unanswered` in another process, where it cannot hold up the bot's replies."""
     # A process per report (spawned: the bot has threads): an admin command is rare, and the
     # worker's memory (scikit-learn) is given back as soon as the report is done.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -152,5 +155,6 @@ def _shown(text: str) -> str:
     return printable(mask_personal(text))
 
 
-def _key(question: str) -> str:
+def question_key(question: str) -> str:
+    """What counts two wordings as one question: their words, case and punctuation aside."""
     return " ".join(re.findall(r"\w+", fold(question)))
