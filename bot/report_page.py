@@ -319,3 +319,8 @@ def page(store: Store, settings: Settings, days: float | None, now: float, isola
         store, since(days, now), now, days, settings.texts.report_page, settings.site.name, settings.report.timezone,
         settings.language, group_isolated if isolated else group_unanswered,
     )
+
+
+def file_name(settings: Settings, now: float) -> str:
+    """The name the page is sent under: laporan-<local date>.html."""
+    return f"laporan-{dt.datetime.fromtimestamp(now, ZoneInfo(settings.report.timezone)).date().isoformat()}.html"
