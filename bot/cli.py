@@ -242,7 +242,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     start = reports.since(args.since, time.time())
     store = open_reader(settings)
     try:
-        print(reports.text_report(store, start, settings.language, args.since))
+        print(reports.text_report(store, start, settings.language, args.since, settings.report.timezone))
         if args.csv:
             count = reports.write_csv(store, start, args.csv)
             print(f"\n{count} questions written to {args.csv}")

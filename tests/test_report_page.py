@@ -148,3 +148,15 @@ def test_an_empty_period_is_a_page_that_says_so(make_store, backend: str, settin
     page = Page(report_html(settings, make_store, backend, out, "--since", "0.01"))  # after every logged question
     assert page.totals["questions"] == "0"
     assert "Belum ada pertanyaan pada periode ini." in out.read_text(encoding="utf-8")
+
+
+def test_the_terminal_report_counts_days_in_the_report_time_zone(make_store, backend: str, settings: Settings) -> None:
+    write_log(make_store, backend, settings)
+    env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
+    env.pop("DATABASE_URL", None)
+    if backend == "postgres":
+        env["DATABASE_URL"] = make_store.url
+    done = subprocess.run([sys.executable, "-m", "bot", "report"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    days = done.stdout.split("Questions per day, Asia/Jakarta (answered / asked):\n")[1].splitlines()
+    assert [line.split()[:4] for line in days] == [[iso(BASE), "3", "/", "4"], [iso(BASE + DAY), "0", "/", "3"], [iso(BASE + 2 * DAY), "0", "/", "1"]]

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.reduction import ForkingPickler
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -116,7 +117,19 @@ def group_unanswered(questions: list[str], language: LanguageSettings, limit: in
     return groups[:limit]
 
 
-def text_report(store: Store, start: float, language: LanguageSettings, days: float | None) -> str:
+def local_days(store: Store, start: float, timezone: str) -> list[Day]:
+    """Questions and answers per day of the period, days as in `timezone`."""
+    zone = ZoneInfo(timezone)
+    asked: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    for row in store.logged(start):
+        day = dt.datetime.fromtimestamp(row.asked_at, zone).date().isoformat()
+        asked[day] += 1
+        answered[day] += row.answered
+    return [Day(d, asked[d], answered[d]) for d in sorted(asked)]
+
+
+def text_report(store: Store, start: float, language: LanguageSettings, days: float | None, timezone: str = "UTC") -> str:
     """The whole report, readable in a terminal (no control or bidi characters, personal data masked)."""
     t = store.totals(start)
     period = f"the last {days:g} days" if days is not None else "all time"
@@ -133,8 +146,8 @@ def text_report(store: Store, start: float, language: LanguageSettings, days: fl
         lines.append(f"  {g.count:4}  [{_shown(g.label)}]  e.g. " + " | ".join(map(_shown, g.examples)))
     lines += ["", "Feedback per article (least helpful first):"]
     lines += [f"  {v.ratio:4.0%}  {v.helpful:3} up {v.not_helpful:3} down  {_shown(v.article)}" for v in store.votes_by_article(start)]
-    lines += ["", "Questions per day (answered / asked):"]
-    lines += [f"  {d.date}  {d.answered:4} / {d.questions:<4} {'#' * min(60, d.questions)}" for d in store.per_day(start)]
+    lines += ["", f"Questions per day, {timezone} (answered / asked):"]
+    lines += [f"  {d.date}  {d.answered:4} / {d.questions:<4} {'#' * min(60, d.questions)}" for d in local_days(store, start, timezone)]
     return "\n".join(lines)
 
 
