@@ -267,8 +267,8 @@ def _svg(chart: pygal.graph.graph.Graph) -> str:
 
 
 def _per_day_chart(data: ReportData, texts: Mapping[str, str]) -> str:
-    chart = _chart(pygal.StackedBar, 300, x_label_rotation=45, show_minor_x_labels=False,
-                   x_labels_major_every=max(1, len(data.days) // 8))
+    chart = _chart(pygal.StackedBar, 340, x_label_rotation=45, show_minor_x_labels=False,
+                   x_labels_major_every=max(1, len(data.days) // 8), legend_at_bottom_columns=1, truncate_legend=-1)
     chart.x_labels = [d.date[5:] for d in data.days]
     for field in ("answered", "suggested", "unanswered", "unknown"):
         if field != "unknown" or data.total("unknown"):
