@@ -247,9 +247,16 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
             count = reports.write_csv(store, start, args.csv)
             print(f"\n{count} questions written to {args.csv}")
         if args.html:
+            from bot.decision import Answerer
             from bot.report_page import page
 
-            args.html.write_text(page(store, settings, args.since, time.time()), encoding="utf-8")
+            # Unanswered topics are asked again of today's articles, when they load.
+            try:
+                answerer = Answerer(_knowledge(settings), settings.retrieval, settings.language)
+            except BotError as exc:
+                print(f"note: unanswered topics not checked against today's articles: {exc}", file=sys.stderr)
+                answerer = None
+            args.html.write_text(page(store, settings, args.since, time.time(), answerer=answerer), encoding="utf-8")
             print(f"\nHTML report written to {args.html}")
     except StoreUnavailable as exc:
         raise BotError(f"cannot read the question log {where}: {exc}") from None

@@ -7,6 +7,7 @@ script and loads nothing, so it opens offline and from a Telegram download.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import xml.etree.ElementTree as ET
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pygal
 from pygal.style import Style
 
+from bot.decision import Answerer
 from bot.privacy import mask_personal, printable
 from bot.settings import LanguageSettings, Settings
 from bot.store.base import LoggedQuestion, Store
@@ -55,6 +57,7 @@ class UnansweredGroup:
     count: int
     examples: tuple[str, ...]
     closest: str | None
+    now: str | None = None  # the article today's articles answer it from, when checked
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class ReportData:
     most_asked: tuple[tuple[str, int], ...]
     unanswered: tuple[UnansweredGroup, ...]
     votes: tuple[Votes, ...]
+    checked: bool = False  # whether the unanswered groups were asked again of today's articles
 
     def total(self, field: str) -> int:
         """The sum of one DayCount field over every day."""
@@ -239,7 +243,11 @@ def _most_asked_table(data: ReportData, t: Mapping[str, str]) -> str:
 
 def _groups_table(data: ReportData, t: Mapping[str, str]) -> str:
     head = [(t["count"], True), (t["examples"], False), (t["closest"], False)]
-    rows = [(g.count, " | ".join(g.examples), g.closest or t["none"]) for g in data.unanswered]
+    rows = [[g.count, " | ".join(g.examples), g.closest or t["none"]] for g in data.unanswered]
+    if data.checked:
+        head.append((t["answered_now"], False))
+        for row, g in zip(rows, data.unanswered, strict=True):
+            row.append(g.now or t["not_yet"])
     return _table("unanswered", head, rows)
 
 
@@ -300,24 +308,42 @@ def _votes_chart(data: ReportData, texts: Mapping[str, str]) -> str:
 # The whole report --------------------------------------------------------------------------
 
 
+def answered_by(answerer: Answerer) -> Callable[[str], str | None]:
+    """Asks a question of today's articles: the id of the article it is answered from, else None."""
+
+    def answer(question: str) -> str | None:
+        decision = answerer.decide(question, None)
+        shown = decision.answer if decision.kind == "answer" else None
+        return shown.article.id if shown else None
+
+    return answer
+
+
 def build_page(store: Store, start: float, now: float, days: float | None, texts: Mapping[str, str],
                site: str, timezone: str, language: LanguageSettings,
-               group: Callable[..., list] = group_unanswered) -> str:
-    """The page for the period starting at `start`; `group` groups unanswered questions (maybe in another process)."""
+               group: Callable[..., list] = group_unanswered, answer_now: Callable[[str], str | None] | None = None) -> str:
+    """The page for the period starting at `start`; `group` groups unanswered questions (maybe in another
+    process); with `answer_now`, each group's first question is asked again of today's articles."""
     zone = ZoneInfo(timezone)
     data = collect(store.logged(start), zone, language, group)
+    if answer_now is not None:
+        groups = tuple(dataclasses.replace(g, now=answer_now(g.examples[0])) for g in data.unanswered)
+        data = dataclasses.replace(data, unanswered=groups, checked=True)
     period = texts["period"].format(days=f"{days:g}") if days is not None else texts["all_time"]
     generated = dt.datetime.fromtimestamp(now, zone).strftime("%Y-%m-%d %H:%M %Z")
     return render(data, texts, site, period, generated)
 
 
-def page(store: Store, settings: Settings, days: float | None, now: float, isolated: bool = False) -> str:
-    """The page of the last `days` days (everything when None), as settings say; `isolated` groups in another process."""
+def page(store: Store, settings: Settings, days: float | None, now: float, isolated: bool = False,
+         answerer: Answerer | None = None) -> str:
+    """The page of the last `days` days (everything when None), as settings say; `isolated` groups in
+    another process; with `answerer`, unanswered topics are asked again of today's articles."""
     from bot.store.reports import group_isolated, since
 
     return build_page(
         store, since(days, now), now, days, settings.texts.report_page, settings.site.name, settings.report.timezone,
         settings.language, group_isolated if isolated else group_unanswered,
+        answered_by(answerer) if answerer is not None else None,
     )
 
 

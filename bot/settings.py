@@ -468,7 +468,7 @@ def _check_report(report: ReportSettings) -> None:
 PAGE_TEXTS = (
     "title", "period", "all_time", "generated", "questions", "users", "answered", "suggested", "unanswered",
     "unknown", "share", "helpful", "not_helpful", "per_day", "share_over_time", "most_asked", "unanswered_groups",
-    "closest", "none", "votes", "figures", "day", "count", "question", "examples", "article", "empty",
+    "closest", "none", "answered_now", "not_yet", "votes", "figures", "day", "count", "question", "examples", "article", "empty",
 )
 
 # Placeholders each text may use; any other placeholder is a typo that would crash a reply.

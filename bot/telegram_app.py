@@ -299,7 +299,7 @@ async def _laporan(update: Update, context: ContextTypes.DEFAULT_TYPE, days: int
     now = time.time()
     try:
         # In a thread, the unanswered questions grouped in another process: other users go on.
-        html = await asyncio.to_thread(page, dialog.store, settings, days, now, True)
+        html = await asyncio.to_thread(page, dialog.store, settings, days, now, True, dialog.answerer)
     except StoreUnavailable:
         await _send(update, context, notice(dialog.texts.store_unavailable, kind="admin"))
         return

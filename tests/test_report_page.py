@@ -29,6 +29,7 @@ LOGGED = [
     ("harga kursus mikrotik", "none", None, "mikrotik", None, DAY + 3600),
     (HOSTILE, "none", None, None, None, DAY + 7200),
     ("alamat kantor areta", None, None, None, None, 2 * DAY),  # logged before kinds were kept
+    ("gimana cara jadi backend developer", "none", None, None, None, DAY + 9000),  # before the article was written
 ]
 
 
@@ -105,24 +106,28 @@ def report_html(settings: Settings, make_store, backend: str, out: Path, *args: 
     return out.read_text(encoding="utf-8")
 
 
-def test_the_page_shows_the_logs_figures_on_jakarta_days(make_store, backend: str, settings: Settings, tmp_path: Path) -> None:
+def test_the_page_shows_the_logs_figures_on_jakarta_days(
+    make_store, backend: str, settings: Settings, careers: Path, tmp_path: Path,
+) -> None:
     write_log(make_store, backend, settings)
-    page = Page(report_html(settings, make_store, backend, tmp_path / "report.html", "--since", "30"))
+    out = tmp_path / "report.html"
+    page = Page(report_html(settings, make_store, backend, out, "--since", "30", "--knowledge", str(careers)))
     assert page.totals == {
-        "questions": "8", "users": "5", "answered": "3", "share": "38%", "suggested": "1", "unanswered": "3",
+        "questions": "9", "users": "5", "answered": "3", "share": "33%", "suggested": "1", "unanswered": "4",
         "unknown": "1", "helpful": "2", "not_helpful": "1",
     }
     # Day, answered, suggested, unanswered, unknown: WIB days, not UTC ones.
     assert page.rows("days") == [
         [iso(BASE), "3", "1", "0", "0"],
-        [iso(BASE + DAY), "0", "0", "3", "0"],
+        [iso(BASE + DAY), "0", "0", "4", "0"],
         [iso(BASE + 2 * DAY), "0", "0", "0", "1"],
     ]
     assert page.rows("most-asked")[0] == ["apa itu vlan", "3"]
+    # Count, examples, the closest article then, and whether today's articles answer it.
     unanswered = page.rows("unanswered")
-    assert ["2", "biaya kursus mikrotik berapa | harga kursus mikrotik", "mikrotik"] in unanswered
-    assert ["1", "backend atau frontend lebih susah", "backend"] in unanswered
-    assert ["1", "alamat kantor areta", "tidak ada"] in unanswered
+    assert ["2", "biaya kursus mikrotik berapa | harga kursus mikrotik", "mikrotik", "belum"] in unanswered
+    assert ["1", "alamat kantor areta", "tidak ada", "belum"] in unanswered
+    assert ["1", "gimana cara jadi backend developer", "tidak ada", "2025-01-01-backend"] in unanswered
     assert sorted(page.rows("votes")) == sorted([["vlan", "1", "1"], ["artikel</script><img src=x onerror=alert(1)>", "1", "0"]])
 
 
@@ -159,4 +164,4 @@ def test_the_terminal_report_counts_days_in_the_report_time_zone(make_store, bac
     done = subprocess.run([sys.executable, "-m", "bot", "report"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     days = done.stdout.split("Questions per day, Asia/Jakarta (answered / asked):\n")[1].splitlines()
-    assert [line.split()[:4] for line in days] == [[iso(BASE), "3", "/", "4"], [iso(BASE + DAY), "0", "/", "3"], [iso(BASE + 2 * DAY), "0", "/", "1"]]
+    assert [line.split()[:4] for line in days] == [[iso(BASE), "3", "/", "4"], [iso(BASE + DAY), "0", "/", "4"], [iso(BASE + 2 * DAY), "0", "/", "1"]]

@@ -69,7 +69,7 @@ def test_laporan_sends_the_report_page_to_an_admin_only(emulator: Emulator, tmp_
     html = base64.b64decode(document["content"]).decode("utf-8")
     page = Page(html)
     assert page.totals["questions"] == "2" and page.totals["answered"] == "1" and page.totals["unanswered"] == "1"
-    assert ["1", "resep rendang padang, wa saya [nomor]", "tidak ada"] in page.rows("unanswered")
+    assert ["1", "resep rendang padang, wa saya [nomor]", "tidak ada", "belum"] in page.rows("unanswered")
     assert "0812" not in html and "<script" not in html
 
 
