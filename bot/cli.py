@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", parents=[common], help="what people asked, what went unanswered, how answers were rated")
     p.add_argument("--since", type=float, metavar="DAYS", help="only the last DAYS days (default: everything)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="also write every logged question of the period to FILE")
+    p.add_argument("--html", type=Path, metavar="FILE", help="also write the report as one self-contained HTML page with charts")
     p.set_defaults(func=_report)
 
     p = sub.add_parser("migrate-log", parents=[common], help="copy the SQLite question log, salt included, to DATABASE_URL")
@@ -257,10 +258,22 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     start = reports.since(args.since, time.time())
     store = open_reader(settings)
     try:
-        print(reports.text_report(store, start, settings.language, args.since))
+        print(reports.text_report(store, start, settings.language, args.since, settings.report.timezone))
         if args.csv:
             count = reports.write_csv(store, start, args.csv)
             print(f"\n{count} questions written to {args.csv}")
+        if args.html:
+            from bot.decision import Answerer
+            from bot.report_page import page
+
+            # Unanswered topics are asked again of today's articles, when they load.
+            try:
+                answerer = Answerer(_knowledge(settings), settings.retrieval, settings.language)
+            except BotError as exc:
+                print(f"note: unanswered topics not checked against today's articles: {exc}", file=sys.stderr)
+                answerer = None
+            args.html.write_text(page(store, settings, args.since, time.time(), answerer=answerer), encoding="utf-8")
+            print(f"\nHTML report written to {args.html}")
     except StoreUnavailable as exc:
         raise BotError(f"cannot read the question log {where}: {exc}") from None
     finally:

@@ -25,6 +25,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", terminal=False, admin=True, menu=False),
     Command("unanswered", terminal=False, admin=True, menu=False),
     Command("reload", terminal=False, admin=True, menu=False),
+    Command("laporan", terminal=False, admin=True, menu=False),
 )
 
 

@@ -258,11 +258,13 @@ class Dialog:
         if self.store is None:
             return
         shown = decision.answer if decision.kind == "answer" else None
+        top = decision.result.top if decision.result else None
         self.store.record(
             Entry(
                 ref=ref, question=mask_personal(question), answered=shown is not None,
                 article=shown.article.id if shown else None, section=shown.section.heading if shown else None,
                 score=round(decision.result.score if decision.result else 0.0, 4), user=user, chat_type=chat_type,
+                kind=decision.kind, closest=top.article.id if top and not shown else None,
             )
         )
 

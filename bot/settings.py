@@ -166,6 +166,21 @@ class LogSettings:
     retention_days: int = 180
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The team's reports: the HTML page (`report --html`, /laporan) and the weekly digest."""
+
+    # Days and weeks of the reports are those of this IANA time zone.
+    timezone: str = "Asia/Jakarta"
+    # The weekly digest to telegram.admin_ids: off unless enabled; sent on this day at this hour.
+    digest: bool = False
+    digest_day: str = "monday"
+    digest_hour: int = 8
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
     """PostgreSQL, used instead of the SQLite file when DATABASE_URL is set."""
@@ -242,11 +257,17 @@ class Texts:
     admin_reloaded: str
     admin_reload_unchanged: str
     admin_unavailable: str
+    admin_report_caption: str
+    admin_digest: str
+    admin_digest_group: str
+    admin_digest_no_groups: str
     no_answer_contact: str
     not_your_button: str
     article_gone: str
     other_answers_plain: str
     commands: Mapping[str, CommandTexts] = field(default_factory=dict)
+    # The labels of the HTML report (PAGE_TEXTS); `period` may use {days}.
+    report_page: Mapping[str, str] = field(default_factory=dict)
     # Small-talk replies by kind (the kinds of language.smalltalk); one is picked per message.
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -265,6 +286,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     conversation: ConversationSettings = field(default_factory=ConversationSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     token: str | None = field(default=None, repr=False)
     database_url: str | None = field(default=None, repr=False)
     # Signs button data (BOT_SECRET); when unset, a key derived from the token is used.
@@ -401,6 +423,7 @@ def _check(settings: Settings) -> None:
     d = settings.database
     if d.pool_size < 2 or d.buffer < 1 or d.connect_timeout <= 0:
         raise ConfigError("config: 'database.pool_size' must be at least 2, 'database.buffer' and 'database.connect_timeout' positive")
+    _check_report(settings.report)
     if settings.knowledge.reload_seconds < 0:
         raise ConfigError("config: 'knowledge.reload_seconds' must not be negative")
     if settings.knowledge.max_file_kb < 1:
@@ -430,6 +453,26 @@ def _check(settings: Settings) -> None:
                 raise ConfigError(f"config: 'language.intents.{name}.evidence' has a broken pattern {pattern!r} ({exc})") from None
 
 
+def _check_report(report: ReportSettings) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(report.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"config: 'report.timezone' must be an IANA time zone such as Asia/Jakarta, got {report.timezone!r}") from None
+    if report.digest_day not in WEEKDAYS:
+        raise ConfigError(f"config: 'report.digest_day' must be one of {', '.join(WEEKDAYS)}, got {report.digest_day!r}")
+    if not 0 <= report.digest_hour <= 23:
+        raise ConfigError(f"config: 'report.digest_hour' must be an hour from 0 to 23, got {report.digest_hour}")
+
+
+# The labels the HTML report needs (texts.report_page).
+PAGE_TEXTS = (
+    "title", "period", "all_time", "generated", "questions", "users", "answered", "suggested", "unanswered",
+    "unknown", "share", "helpful", "not_helpful", "per_day", "share_over_time", "most_asked", "unanswered_groups",
+    "closest", "none", "answered_now", "not_yet", "votes", "figures", "day", "count", "question", "examples", "article", "empty",
+)
+
 # Placeholders each text may use; any other placeholder is a typo that would crash a reply.
 _TEXT_FIELDS = {
     "welcome": {"site"},
@@ -446,6 +489,9 @@ _TEXT_FIELDS = {
     "admin_stats": {"days", "questions", "users", "answered", "share", "helpful", "not_helpful"},
     "admin_unanswered": {"days"},
     "admin_reloaded": {"count"},
+    "admin_report_caption": {"days"},
+    "admin_digest": {"start", "end", "questions", "users", "answered", "share", "suggested", "unanswered", "helpful", "not_helpful", "groups"},
+    "admin_digest_group": {"count", "examples", "closest"},
     "no_answer_contact": {"contact"},
 }
 
@@ -458,6 +504,10 @@ def _check_texts(texts: Texts) -> None:
     for name, command in texts.commands.items():
         _check_text(f"commands.{name}.menu", command.menu, set())
         _check_text(f"commands.{name}.help", command.help, set())
+    for key in PAGE_TEXTS:
+        if key not in texts.report_page:
+            raise ConfigError(f"config: 'texts.report_page.{key}' is missing: the HTML report needs every label")
+        _check_text(f"report_page.{key}", texts.report_page[key], {"days"} if key == "period" else set())
     for kind, variants in texts.smalltalk.items():
         for i, variant in enumerate(variants):
             _check_text(f"smalltalk.{kind}[{i}]", variant, set())

@@ -40,6 +40,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import digest
 from bot.commands import COMMANDS, public
 from bot.context import chat_key
 from bot.dialog import Dialog
@@ -47,7 +48,7 @@ from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
 from bot.repeats import RecentIds
-from bot.replies import Reply
+from bot.replies import Reply, notice
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
 from bot.store import QueuedStore, Store, StoreUnavailable, open_store
@@ -160,7 +161,7 @@ def _add_handlers(app: Application) -> None:
     app.add_handler(TypeHandler(Update, _flood_check), group=-1)
     handlers = {
         "start": _start, "help": _help, "tanya": _tanya, "topik": _topik, "hapusdata": _hapusdata,
-        "stats": _stats, "unanswered": _unanswered, "reload": _reload,
+        "stats": _stats, "unanswered": _unanswered, "reload": _reload, "laporan": _laporan,
     }
     for command in COMMANDS:
         app.add_handler(CommandHandler(command.name, handlers[command.name], filters=new if command.groups else new & private))
@@ -188,6 +189,7 @@ async def _post_init(app: Application) -> None:
     store = app.bot_data["dialog"].store
     if store is not None:
         app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(store))
+    digest.schedule(app)
 
 
 async def _post_shutdown(app: Application) -> None:
@@ -281,6 +283,29 @@ async def _stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = _dialog(context)
     await _send(update, context, await asyncio.to_thread(dialog.unanswered) if _is_admin(update, context) else dialog.help())
+
+
+async def _laporan(update: Update, context: ContextTypes.DEFAULT_TYPE, days: int = 30) -> None:
+    """The HTML report of the last 30 days, sent to an admin as a file."""
+    from bot.report_page import file_name, page
+
+    dialog, chat, settings = _dialog(context), update.effective_chat, _settings(context.bot_data)
+    if not _is_admin(update, context) or chat is None:
+        await _send(update, context, dialog.help())
+        return
+    if dialog.store is None:
+        await _send(update, context, notice(dialog.texts.admin_unavailable, kind="admin"))
+        return
+    now = time.time()
+    try:
+        # In a thread, the unanswered questions grouped in another process: other users go on.
+        html = await asyncio.to_thread(page, dialog.store, settings, days, now, True, dialog.answerer)
+    except StoreUnavailable:
+        await _send(update, context, notice(dialog.texts.store_unavailable, kind="admin"))
+        return
+    name = file_name(settings, now)
+    caption = dialog.texts.admin_report_caption.format(days=days)
+    await _retry(lambda: context.bot.send_document(chat.id, html.encode(), filename=name, caption=caption), context)
 
 
 async def _reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

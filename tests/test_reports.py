@@ -144,3 +144,23 @@ def test_stats_and_unanswered_give_the_same_figures_on_both_backends(make_store,
     assert "Pertanyaan: 5 dari 5 pengguna" in stats and "Terjawab: 2 (40%)" in stats
     assert "2× harga kursus mikrotik | biaya kursus mikrotik berapa" in unanswered
     assert "1× alamat kantor areta" in unanswered
+
+
+def test_the_log_keeps_the_decision_and_the_article_an_unanswered_question_came_closest_to(
+    make_store, settings: Settings, kb: KnowledgeBase,
+) -> None:
+    from bot.dialog import Dialog
+
+    store = make_store()
+    dialog = Dialog(settings, kb, store=store)
+    asked = ("apa itu backend developer", "backend atau frontend yang lebih susah", "router mahal tidak", "resep rendang padang")
+    for n, question in enumerate(asked):
+        dialog.ask(question, user=str(n))  # each its own user: no follow-up reading
+    store.flush()
+    logged = [(r.question, r.kind, r.article, r.closest) for r in store.logged(0)]
+    assert logged == [
+        ("apa itu backend developer", "answer", "2025-01-01-backend", None),
+        ("backend atau frontend yang lebih susah", "suggest", None, "2025-01-01-backend"),
+        ("router mahal tidak", "none", None, "2025-01-02-network"),
+        ("resep rendang padang", "none", None, None),
+    ]

@@ -76,6 +76,10 @@ def test_knowledge_argument_wins(tmp_path: Path) -> None:
         pytest.param("texts:\n  no_answer: 'Maaf {nama}'\n", "config: 'texts.no_answer' uses unknown placeholder {nama}", id="text-placeholder"),
         pytest.param("token: '123:abc'\n", "config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN", id="token-in-yaml"),
         pytest.param("- a\n- b\n", "must hold a mapping of settings", id="not-a-mapping"),
+        pytest.param("report:\n  timezone: Asia/Bandung\n", "config: 'report.timezone' must be an IANA time zone such as Asia/Jakarta, got 'Asia/Bandung'", id="time-zone"),
+        pytest.param("report:\n  digest_day: senin\n", "config: 'report.digest_day' must be one of monday, tuesday", id="digest-day"),
+        pytest.param("report:\n  digest_hour: 24\n", "config: 'report.digest_hour' must be an hour from 0 to 23, got 24", id="digest-hour"),
+        pytest.param("texts:\n  report_page:\n    period: '{hari} hari'\n", "config: 'texts.report_page.period' uses unknown placeholder {hari}", id="page-placeholder"),
     ],
 )
 def test_bad_config_stops_with_one_line_naming_the_key(tmp_path: Path, text: str, message: str) -> None:

@@ -60,7 +60,8 @@ def test_a_log_written_by_the_first_version_is_upgraded_in_place(tmp_path: Path)
     path = old_log(tmp_path)
     store = SqliteStore.open(tmp_path, retention_days=36500)
     store.flush()
-    assert store.schema_version() == 2
+    assert store.schema_version() == 3
+    assert {r.kind for r in store.logged(0)} == {None}  # older rows: the decision is unknown
     assert [r.question for r in store.logged(0)] == ["apa itu vlan", "harga kursus", "alamat kantor"]
     assert store.totals(0).helpful == 1
     store.put_button("b1", "11", {"q": 1}).result(10)
@@ -255,7 +256,7 @@ def test_two_processes_upgrading_a_new_database_together(postgres) -> None:
         child.stdin.write("go\n")
         child.stdin.flush()
     results = [child.communicate(timeout=60) for child in children]
-    assert [out.split()[0] for out, _ in results] == ["2"] * 4, results
+    assert [out.split()[0] for out, _ in results] == ["3"] * 4, results
     assert len({out.split()[1] for out, _ in results}) == 1  # one salt for all
     assert all("Error" not in err for _, err in results), results
 

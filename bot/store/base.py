@@ -25,6 +25,8 @@ class Entry:
     user: str | None = None
     chat_type: str | None = None
     asked_at: float | None = None
+    kind: str | None = None  # the decision: "answer", "suggest" or "none"
+    closest: str | None = None  # unanswered: the id of the article the bot came closest to
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class LoggedQuestion:
     section: str | None
     score: float | None
     vote: int | None
+    kind: str | None = None  # None: logged before the kind was kept (unknown)
+    closest: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bot.store.postgres import PostgresStore
 from bot.store.sqlite import SALT_FILE
 from bot.store.url import mask_url
 
-_COLUMNS = "ref, asked_at, user_hash, chat_type, question, answered, article, section, score, vote"
+_COLUMNS = "ref, asked_at, user_hash, chat_type, question, answered, article, section, score, vote, kind, closest"
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def migrate(path: Path, url: str, env_salt: str | None, timeout: float = 10.0) -
             copied = 0
             for row in rows:
                 cur = db.execute(
-                    f"INSERT INTO questions ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    f"INSERT INTO questions ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (ref) DO NOTHING",
                     row,
                 )
@@ -59,10 +59,13 @@ def _read(path: Path) -> list[tuple[object, ...]]:
         raise BotError(f"no question log at {path} to copy")
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as src:
+            # A log of an older schema lacks later columns: they are copied as NULL (unknown).
+            present = {row[1] for row in src.execute("PRAGMA table_info(questions)")}
+            columns = ", ".join(c if c in present else f"NULL AS {c}" for c in _COLUMNS.split(", "))
             # Entries written before references existed get one from their row id.
             return [
                 (ref or f"sqlite-{rowid}", *rest)
-                for rowid, ref, *rest in src.execute(f"SELECT id, {_COLUMNS} FROM questions ORDER BY id")
+                for rowid, ref, *rest in src.execute(f"SELECT id, {columns} FROM questions ORDER BY id")
             ]
     except sqlite3.Error as exc:
         raise BotError(f"cannot read the question log {path}: {exc}") from None

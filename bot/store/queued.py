@@ -118,10 +118,10 @@ class QueuedStore:
         def insert(db: Any) -> None:
             self._run(
                 db,
-                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, question, answered, article, section, score)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING",
+                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, question, answered, article, section, score,"
+                " kind, closest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING",
                 (entry.ref, asked_at, self.user_hash(entry.user) if entry.user else None, entry.chat_type,
-                 entry.question, int(entry.answered), entry.article, entry.section, entry.score),
+                 entry.question, int(entry.answered), entry.article, entry.section, entry.score, entry.kind, entry.closest),
             )
 
         return self._submit(_Write(insert, Future(), owner=entry.user))
@@ -317,13 +317,13 @@ class QueuedStore:
     def logged(self, start: float) -> list[LoggedQuestion]:
         """Every logged question of the period, oldest first."""
         rows = self._read(
-            "SELECT ref, asked_at, user_hash, chat_type, question, answered, article, section, score, vote"
+            "SELECT ref, asked_at, user_hash, chat_type, question, answered, article, section, score, vote, kind, closest"
             " FROM questions WHERE asked_at >= ? ORDER BY asked_at, id",
             (start,),
         )
         return [
             LoggedQuestion(r[0], float(r[1]), r[2], r[3], r[4], bool(r[5]), r[6], r[7],
-                           None if r[8] is None else float(r[8]), None if r[9] is None else int(r[9]))
+                           None if r[8] is None else float(r[8]), None if r[9] is None else int(r[9]), r[10], r[11])
             for r in rows
         ]
 

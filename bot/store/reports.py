@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.reduction import ForkingPickler
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def most_asked(store: Store, start: float, limit: int = 10) -> list[Group]:
     counts: Counter[str] = Counter()
     wording: dict[str, Counter[str]] = {}
     for question in store.questions(start):
-        key = _key(question)
+        key = question_key(question)
         counts[key] += 1
         wording.setdefault(key, Counter())[question] += 1
     return [
@@ -69,8 +70,11 @@ def unanswered(store: Store, start: float, language: LanguageSettings, limit: in
     questions = store.questions(start, unanswered=True)
     if not questions:
         return []
-    if not isolated:
-        return group_unanswered(questions, language, limit)
+    return (group_isolated if isolated else group_unanswered)(questions, language, limit)
+
+
+def group_isolated(questions: list[str], language: LanguageSettings, limit: int = 15) -> list[Group]:
+    """`group_unanswered` in another process, where it cannot hold up the bot's replies."""
     # A process per report (spawned: the bot has threads): an admin command is rare, and the
     # worker's memory (scikit-learn) is given back as soon as the report is done.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -113,7 +117,19 @@ def group_unanswered(questions: list[str], language: LanguageSettings, limit: in
     return groups[:limit]
 
 
-def text_report(store: Store, start: float, language: LanguageSettings, days: float | None) -> str:
+def local_days(store: Store, start: float, timezone: str) -> list[Day]:
+    """Questions and answers per day of the period, days as in `timezone`."""
+    zone = ZoneInfo(timezone)
+    asked: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    for row in store.logged(start):
+        day = dt.datetime.fromtimestamp(row.asked_at, zone).date().isoformat()
+        asked[day] += 1
+        answered[day] += row.answered
+    return [Day(d, asked[d], answered[d]) for d in sorted(asked)]
+
+
+def text_report(store: Store, start: float, language: LanguageSettings, days: float | None, timezone: str = "UTC") -> str:
     """The whole report, readable in a terminal (no control or bidi characters, personal data masked)."""
     t = store.totals(start)
     period = f"the last {days:g} days" if days is not None else "all time"
@@ -130,8 +146,8 @@ def text_report(store: Store, start: float, language: LanguageSettings, days: fl
         lines.append(f"  {g.count:4}  [{_shown(g.label)}]  e.g. " + " | ".join(map(_shown, g.examples)))
     lines += ["", "Feedback per article (least helpful first):"]
     lines += [f"  {v.ratio:4.0%}  {v.helpful:3} up {v.not_helpful:3} down  {_shown(v.article)}" for v in store.votes_by_article(start)]
-    lines += ["", "Questions per day (answered / asked):"]
-    lines += [f"  {d.date}  {d.answered:4} / {d.questions:<4} {'#' * min(60, d.questions)}" for d in store.per_day(start)]
+    lines += ["", f"Questions per day, {timezone} (answered / asked):"]
+    lines += [f"  {d.date}  {d.answered:4} / {d.questions:<4} {'#' * min(60, d.questions)}" for d in local_days(store, start, timezone)]
     return "\n".join(lines)
 
 
@@ -152,5 +168,6 @@ def _shown(text: str) -> str:
     return printable(mask_personal(text))
 
 
-def _key(question: str) -> str:
+def question_key(question: str) -> str:
+    """What counts two wordings as one question: their words, case and punctuation aside."""
     return " ".join(re.findall(r"\w+", fold(question)))

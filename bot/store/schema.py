@@ -43,10 +43,16 @@ def migrations(backend: str) -> tuple[Migration, ...]:
             f"CREATE TABLE claims (job TEXT NOT NULL, period TEXT NOT NULL, claimed_at {t['real']} NOT NULL, PRIMARY KEY (job, period))",
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         )),
+        # The decision behind each entry ("answer", "suggest", "none"; NULL in older rows: unknown)
+        # and, for an unanswered question, the article the bot came closest to.
+        Migration(3, (
+            "ALTER TABLE questions ADD COLUMN kind TEXT",
+            "ALTER TABLE questions ADD COLUMN closest TEXT",
+        )),
     )
 
 
-LATEST = 2
+LATEST = 3
 
 
 def apply(db: Any, steps: tuple[Migration, ...], run: Callable[[Any, str, tuple[Any, ...]], Any]) -> int:

@@ -11,7 +11,9 @@
 // connections for a while (the user API keeps working); POST /_control/fail {method, count,
 // status, retry_after, description} answers the next `count` calls of `method` with an error
 // (default HTTP 429 with retry_after); POST
-// /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed).
+// /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed);
+// POST /_control/documents lists the files the bot sent with sendDocument (multipart uploads,
+// kept whole: chat_id, caption, file_name, mime_type and the content in base64).
 //
 // Usage: node start.js PORT   (prints "EMULATOR READY <url>" when listening)
 'use strict';
@@ -23,12 +25,13 @@ const port = Number(process.argv[2] || process.env.EMULATOR_PORT || 9000);
 const BOT = { id: 666, is_bot: true, first_name: 'Test First name', username: 'TestNameBot' };
 const emulator = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
 emulator.setMaxListeners(0);
-const NATIVE = new Set(['sendMessage', 'editMessageText', 'editMessageReplyMarkup', 'deleteMessage',
+const NATIVE = new Set(['sendMessage', 'sendDocument', 'editMessageText', 'editMessageReplyMarkup', 'deleteMessage',
   'answerCallbackQuery', 'getMe', 'getUpdates', 'deleteWebhook', 'setWebhook']);
 const FAKED = { getMyCommands: [], getWebhookInfo: { url: '', has_custom_certificate: false, pending_update_count: 0 } };
 let outageUntil = 0;
 const failures = {};
 const callbackAnswers = []; // answerCallbackQuery calls: the emulator keeps no trace of them
+const documents = []; // files uploaded with sendDocument: the emulator does not take uploads
 
 process.on('unhandledRejection', (err) => console.error(`EMULATOR unhandled: ${err && err.message}`));
 
@@ -42,9 +45,38 @@ function parseBody(req, raw) {
   const type = req.headers['content-type'] || '';
   const query = Object.fromEntries(new URL(req.url, 'http://x').searchParams);
   if (!raw.length) return query;
+  if (type.includes('multipart/form-data')) return { ...query, ...parseMultipart(raw, type) };
   if (type.includes('json')) return { ...query, ...JSON.parse(raw.toString('utf8')) };
   const form = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   return { ...query, ...form };
+}
+
+function parseMultipart(raw, type) {
+  // multipart/form-data as python-telegram-bot uploads files: fields as strings, files as
+  // { file_name, mime_type, data (Buffer) }.
+  const match = /boundary="?([^";]+)"?/.exec(type);
+  if (!match) throw new Error('multipart body without a boundary');
+  const delimiter = Buffer.from(`--${match[1]}`);
+  const fields = {};
+  let start = raw.indexOf(delimiter);
+  while (start !== -1) {
+    const from = start + delimiter.length;
+    if (raw.slice(from, from + 2).toString() === '--') break; // the closing delimiter
+    const next = raw.indexOf(delimiter, from);
+    if (next === -1) break;
+    const part = raw.slice(from + 2, next - 2); // without the CRLF after the delimiter and before the next
+    const split = part.indexOf('\r\n\r\n');
+    const head = part.slice(0, split).toString('utf8');
+    const body = part.slice(split + 4);
+    const name = /name="([^"]*)"/.exec(head);
+    const file = /filename="([^"]*)"/.exec(head);
+    const mime = /content-type:\s*([^\r\n]+)/i.exec(head);
+    if (name) {
+      fields[name[1]] = file ? { file_name: file[1], mime_type: mime ? mime[1] : '', data: body } : body.toString('utf8');
+    }
+    start = next;
+  }
+  return fields;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -153,6 +185,24 @@ async function botMethod(token, method, params, gone) {
     case 'deleteWebhook': emulator.deleteWebhook(token); return true;
     case 'setWebhook': emulator.setWebhook({ url: params.url }, token); return true;
     case 'answerCallbackQuery': callbackAnswers.push(params); return true;
+    case 'sendDocument': {
+      const file = params.document;
+      if (!file || typeof file !== 'object' || !Buffer.isBuffer(file.data)) {
+        throw Object.assign(new Error('Bad Request: the emulator keeps only uploaded documents'), { code: 400 });
+      }
+      const document = {
+        file_id: `doc${documents.length + 1}`, file_unique_id: `doc${documents.length + 1}`,
+        file_name: file.file_name, mime_type: file.mime_type, file_size: file.data.length,
+      };
+      documents.push({ chat_id: String(params.chat_id), caption: params.caption || '', file_name: file.file_name,
+        mime_type: file.mime_type, content: file.data.toString('base64') });
+      const message = emulator.addBotMessage({ chat_id: params.chat_id, text: params.caption || '', caption: params.caption, document }, token);
+      return {
+        message_id: message.message_id, date: now(), from: BOT, document,
+        chat: { id: Number(params.chat_id), type: chatType(params.chat_id) },
+        ...(params.caption ? { caption: params.caption } : {}),
+      };
+    }
     default: return true; // the methods the emulator lacks
   }
 }
@@ -178,6 +228,10 @@ async function handle(req, res, raw) {
   }
   if (url.pathname === '/_control/callback_answers') {
     send(res, 200, { ok: true, result: callbackAnswers });
+    return;
+  }
+  if (url.pathname === '/_control/documents') {
+    send(res, 200, { ok: true, result: documents });
     return;
   }
   if (url.pathname === '/_control/fail') {
