@@ -129,8 +129,8 @@ def decode(payload: dict[str, Any], knowledge: KnowledgeBase, limit: int) -> Ask
 class StoreButtonStates:
     """Button state in the store (SQLite or PostgreSQL): it survives restarts and is shared by
     every process on the same database. Writes are queued; a read of a reference still being
-    written is served from the store's buffer. While the store has never been reached (its
-    salt unknown), state is kept in this process's memory instead."""
+    written is served from the store's buffer, also while the store has not been reached yet
+    (then it is written once it is); in this process's memory when the store refuses it."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -138,12 +138,20 @@ class StoreButtonStates:
 
     def put(self, ref: str, owner: str | None, payload: dict[str, Any]) -> None:
         try:
-            chat = payload.get("chat")
-            if chat:  # the chat key holds Telegram ids: stored as the key its topic is kept under
-                payload = {**payload, "chat": HASHED + self.store.user_hash(chat)}
-            self.store.put_button(ref, owner or "", payload)
+            self.store.put_button(ref, owner or "", self._without_ids(payload))
         except StoreUnavailable:
             self._fallback.put(ref, owner, payload)
+
+    def _without_ids(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload with its chat key (Telegram ids) as the salted key its topic is kept under;
+        without it while the salt is unknown (a pick then leaves the chat's topic as it was)."""
+        chat = payload.get("chat")
+        if not chat:
+            return payload
+        try:
+            return {**payload, "chat": HASHED + self.store.user_hash(chat)}
+        except StoreUnavailable:
+            return {**payload, "chat": None}
 
     def get(self, ref: str) -> dict[str, Any] | None:
         kept = self._fallback.get(ref)

@@ -61,3 +61,15 @@ def test_retention_pruning_runs_once_a_day_across_processes(make_store) -> None:
     assert prune_once(one, now) is True
     assert prune_once(two, now + 60) is False  # the same day, another process: already done
     assert prune_once(two, now + DAY) is True
+
+
+def test_a_button_sent_before_the_store_was_reached_is_written_once_it_is(settings: Settings, kb: KnowledgeBase, make_store) -> None:  # noqa: ANN001
+    signed = dataclasses.replace(settings, secret="rahasia-bersama")
+    before = make_store(salt=None, start=False)  # not reached yet: the salt of its hashes is unknown
+    dialog = Dialog(signed, kb, store=before)
+    others = action(dialog, dialog.ask("apa itu backend developer?", ASKER, "private"), "o")
+    before.start()
+    before.flush()
+    before.close()  # a restart
+    listed = Dialog(signed, kb, store=make_store(salt=None)).press(others, ASKER)
+    assert listed.kind == "others" and "apa itu backend developer?" in listed.text
