@@ -318,7 +318,7 @@ def _parse(text: str) -> tuple[dict[str, Any], str]:
         raise
     except yaml.YAMLError as exc:
         raise _Skip(f"frontmatter is not valid YAML: {_yaml_reason(exc)}") from None
-    except Exception as exc:  # JSON or TOML frontmatter raise their own errors
+    except Exception as exc:  # noqa: BLE001 - JSON or TOML frontmatter raise their own errors
         raise _Skip(f"frontmatter cannot be read: {exc}") from None
     if meta is None:
         return {}, body

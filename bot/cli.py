@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot import __version__
@@ -87,7 +87,7 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
         log.setLevel(logging.DEBUG)
     elif verbosity >= 2:
         logging.getLogger("markdown_it").setLevel(logging.INFO)  # one line per parser rule: noise
-        log.warning("-vv: library debug output is on; it holds whole Telegram updates, so personal data will be written to this log")
+        log.warning("-vv: library debug output is on; it holds whole Telegram " "updates, so personal data will be written to this log")
 
 
 def _knowledge(settings: Settings, folder: Path | None = None):  # noqa: ANN202 - lazy import keeps --help fast
@@ -106,7 +106,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _input_lines():  # noqa: ANN202
+def _input_lines() -> Iterator[str]:
     while True:
         try:
             yield input()
@@ -136,7 +136,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.dialog import Dialog
-    from bot.evaluation import asker, evaluate, evaluate_conversations, is_conversation_file, load_conversations, load_questions
+    from bot.evaluation import (
+        asker,
+        evaluate,
+        evaluate_conversations,
+        is_conversation_file,
+        load_conversations,
+        load_questions,
+    )
 
     folders: dict[str | None, Path] = {}
     for item in args.corpus:
@@ -181,7 +188,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_misses(misses: Sequence, limit: int) -> None:  # noqa: ANN001 - evaluation.Outcome
+def _print_misses(misses: Sequence, limit: int) -> None:
     if not misses or not limit:
         return
     print(f"\nmisses ({len(misses)}):")

@@ -24,7 +24,17 @@ from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
 from bot.settings import Settings
-from bot.state import Asked, ButtonStates, Gone, MemoryButtonStates, StoreButtonStates, StoreContexts, Words, decode, encode
+from bot.state import (
+    Asked,
+    ButtonStates,
+    Gone,
+    MemoryButtonStates,
+    StoreButtonStates,
+    StoreContexts,
+    Words,
+    decode,
+    encode,
+)
 from bot.store import Entry, Store, StoreUnavailable, reports
 
 TAGS_PER_PAGE = 8

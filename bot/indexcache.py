@@ -70,7 +70,7 @@ class _Context:
             return self.normalizer
         if name == "Intents":
             if self.intents is None:
-                self.intents = Intents(self.settings.language.intents, self.rebuild("Normalizer"))  # type: ignore[arg-type]
+                self.intents = Intents(self.settings.language.intents, self.rebuild("Normalizer"))  # type: ignore[arg-type] - rebuild("Normalizer") is a Normalizer
             return self.intents
         raise ValueError(f"unknown rebuilt object {name!r}")
 
@@ -263,7 +263,8 @@ class _Encoder:
         elif isinstance(value, Path):
             self.w(f'{{"$path":{_string(str(value))}}}')
         elif isinstance(value, (np.ndarray, np.generic)):
-            self.w(f'{{"$array":{_string(self._array(path, np.asarray(value)))},"scalar":{_scalar(isinstance(value, np.generic))}}}')
+            array = _string(self._array(path, np.asarray(value)))
+            self.w(f'{{"$array":{array},"scalar":{_scalar(isinstance(value, np.generic))}}}')
         elif sparse.issparse(value):
             self._sparse(value, path)
         elif _DATACLASSES.get(kind.__name__) is kind:
@@ -323,7 +324,7 @@ class _Encoder:
 
 
 def _string(text: str) -> str:
-    return json.encoder.encode_basestring_ascii(text)  # type: ignore[attr-defined]
+    return json.encoder.encode_basestring_ascii(text)  # type: ignore[attr-defined] - the C escaper, untyped in typeshed
 
 
 def _scalar(value: Any) -> str:

@@ -395,7 +395,7 @@ class Retriever:
 def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int) -> tuple[int, ...]:
     """The passages to show: the whole section when it fits `budget` characters, else the chosen
     passages (or the best alone) widened by their neighbours, following ones first, while they fit."""
-    size = lambda items: sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)  # noqa: E731
+    size = lambda items: sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)  # noqa: E731 - a one-line helper used three times right here
     if size(range(len(lengths))) <= budget:
         return tuple(range(len(lengths)))
     shown = sorted(chosen) if size(chosen) <= budget else [best]

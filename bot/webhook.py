@@ -16,8 +16,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
-from tornado.web import RequestHandler, stream_request_body
 from tornado.web import Application as TornadoApplication
+from tornado.web import RequestHandler, stream_request_body
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.store.queued import QueuedStore
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -21,6 +25,7 @@ needs_shared = pytest.mark.skipif(
 )
 
 WriteCorpus = Callable[[dict[str, str]], Path]
+MakeStore = Callable[..., "QueuedStore"]
 
 
 def article(
@@ -199,7 +204,7 @@ def make_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path):  #
     opened = []
     url = request.getfixturevalue("postgres").new_database() if backend == "postgres" else None
 
-    def make(retention_days: int = 30, salt: str | None = "garam", start: bool = True, **options):  # noqa: ANN003, ANN202
+    def make(retention_days: int = 30, salt: str | None = "garam", start: bool = True, **options):  # noqa: ANN003, ANN202 - the store classes' own keyword options; returns a QueuedStore
         if url is not None:
             store = PostgresStore(url, retention_days, salt=salt, **options)
         else:
@@ -209,7 +214,7 @@ def make_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path):  #
         opened.append(store)
         return store
 
-    make.url = url  # type: ignore[attr-defined]
+    make.url = url  # type: ignore[attr-defined] - tests read the database URL off the factory
     yield make
     for store in opened:
         store.close()

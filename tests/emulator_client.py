@@ -202,7 +202,7 @@ def eventually(read: Callable[[], T], timeout: float = 10.0) -> T:
         time.sleep(0.05)
 
 
-def _until(timeout: float, done) -> Iterator[None]:  # noqa: ANN001
+def _until(timeout: float, done: Callable[[], object]) -> Iterator[None]:
     """Yield until `done()` is true or `timeout` passes: polling an external process."""
     deadline = time.monotonic() + timeout
     while True:

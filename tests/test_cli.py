@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, EVAL, PROJECT, WriteCorpus, article, needs_shared
 
 _DATA = tempfile.mkdtemp(prefix="bot-cli-data-")

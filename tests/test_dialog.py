@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import WriteCorpus, article
 
 from bot.dialog import Dialog
-from bot.store.sqlite import SqliteStore
 from bot.knowledge import KnowledgeBase
 from bot.replies import Button, Reply
 from bot.richtext import Span
 from bot.settings import Settings
-from conftest import WriteCorpus, article
+from bot.store.sqlite import SqliteStore
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from emulator_client import TOKEN, BotProcess, Emulator, User, careers_bot
 
 from bot.settings import load_settings
-from emulator_client import TOKEN, BotProcess, Emulator, User, careers_bot
 
 TEXTS = load_settings(env={}).texts
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import html.parser
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from conftest import PROJECT
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
 from bot.replies import Reply
 from bot.settings import Settings, load_settings
 from bot.telegram_html import render, visible_length
-from conftest import PROJECT
 
 ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
 
@@ -100,11 +102,12 @@ def test_answers_quote_article_text_safely(dialog: Dialog) -> None:
 
 
 @pytest.fixture(scope="module")
-def telegram_app():  # noqa: ANN201
+def telegram_app():  # noqa: ANN201 - an Application; telegram is imported inside to keep collection fast
     import dataclasses
 
-    from bot.telegram_app import build_application
     from telegram_support import TOKEN, Recorder, running
+
+    from bot.telegram_app import build_application
 
     settings = load_settings(env={})
     settings = dataclasses.replace(
@@ -118,7 +121,7 @@ def telegram_app():  # noqa: ANN201
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(MESSAGES)
-def test_any_message_through_the_real_application_gets_one_valid_reply(telegram_app, text: str) -> None:  # noqa: ANN001
+def test_any_message_through_the_real_application_gets_one_valid_reply(telegram_app, text: str) -> None:  # noqa: ANN001 - the Application above
     from telegram_support import message
 
     feed, recorder = telegram_app

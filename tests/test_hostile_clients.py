@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from telegram_support import TOKEN, USER, Recorder, message, process, running
 
 from bot.knowledge import KnowledgeBase
-from bot.store.sqlite import SqliteStore
 from bot.settings import Settings
+from bot.store.sqlite import SqliteStore
 from bot.telegram_app import build_application
-from telegram_support import TOKEN, USER, Recorder, message, process, running
 
 
 @pytest.fixture

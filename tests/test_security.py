@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT
 
 TOKEN = "123456789:AAH-secret-token-that-must-not-leak"
@@ -29,7 +28,7 @@ def test_an_unreachable_telegram_stops_start_up_without_leaking_the_token(tmp_pa
     done = run_bot(tmp_path, TOKEN, verbose="-vv")  # port 9 on localhost: connection refused
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
-        "error: cannot start talking to Telegram at http://127.0.0.1:9/bot: httpx.ConnectError: All connection attempts failed"
+        "error: cannot start talking to Telegram at http://127.0.0.1:9/bot: " "httpx.ConnectError: All connection attempts failed"
     )
     output = done.stdout + done.stderr  # debug logging on: httpx and the library log their requests
     assert TOKEN not in output and TOKEN.split(":")[1] not in output

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import CAREERS
 from emulator_client import BotProcess, Emulator, User, careers_bot, emulator_missing, eventually
 from test_webhook_server import SECRET, Webhook, update

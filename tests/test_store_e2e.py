@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.settings import load_settings
 from conftest import PROJECT
 from emulator_client import Emulator, User, buttons, careers_bot
+from postgres_server import PostgresServer
+
+from bot.settings import load_settings
 
 TEXTS = load_settings(env={}).texts
 PASSWORD = "hunter2secret"
@@ -87,7 +88,7 @@ def test_check_and_ask_need_no_writable_data_folder(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
 
 
-def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator, postgres, tmp_path: Path) -> None:
+def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator, postgres: PostgresServer, tmp_path: Path) -> None:
     from bot.store.postgres import PostgresStore
 
     url = postgres.new_database()

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from emulator_client import TOKEN, Emulator, User, careers_bot, emulator_missing
 
 PHONE = "081234567890"

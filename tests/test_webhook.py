@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from bot.telegram_app import webhook_path, webhook_secret
 from conftest import CAREERS
 from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing, free_port
+
+from bot.telegram_app import webhook_path, webhook_secret
 
 
 @pytest.fixture(scope="module")

@@ -118,7 +118,7 @@ class QueuedStore:
         def insert(db: Any) -> None:
             self._run(
                 db,
-                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, question, answered, article, section, score)"
+                "INSERT INTO questions (ref, asked_at, user_hash, " "chat_type, question, answered, article, section, score)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING",
                 (entry.ref, asked_at, self.user_hash(entry.user) if entry.user else None, entry.chat_type,
                  entry.question, int(entry.answered), entry.article, entry.section, entry.score),
@@ -254,7 +254,7 @@ class QueuedStore:
         try:
             with self._connection(write=True) as db, self._transaction(db):
                 cur = self._run(
-                    db, "INSERT INTO claims (job, period, claimed_at) VALUES (?, ?, ?) ON CONFLICT (job, period) DO NOTHING",
+                    db, "INSERT INTO claims (job, period, claimed_at) VALUES " "(?, ?, ?) ON CONFLICT (job, period) DO NOTHING",
                     (job, period, self.clock()),
                 )
                 return cur.rowcount == 1
@@ -284,7 +284,7 @@ class QueuedStore:
         """Counts of the period starting at `start` (epoch seconds)."""
         row = self._read_one(
             "SELECT COUNT(*), COALESCE(SUM(answered), 0), COUNT(DISTINCT user_hash),"
-            " COALESCE(SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN vote = 0 THEN 1 ELSE 0 END), 0)"
+            " COALESCE(SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END), 0), " "COALESCE(SUM(CASE WHEN vote = 0 THEN 1 ELSE 0 END), 0)"
             " FROM questions WHERE asked_at >= ?",
             (start,),
         )
@@ -309,7 +309,7 @@ class QueuedStore:
     def per_day(self, start: float) -> list[Day]:
         """Questions and answers per UTC day."""
         rows = self._read(
-            f"SELECT {self._day_sql} AS day, COUNT(*), SUM(answered) FROM questions WHERE asked_at >= ? GROUP BY day ORDER BY day",
+            f"SELECT {self._day_sql} AS day, COUNT(*), SUM(answered) FROM " "questions WHERE asked_at >= ? GROUP BY day ORDER BY day",
             (start,),
         )
         return [Day(str(d), int(n), int(a)) for d, n, a in rows]
@@ -414,7 +414,7 @@ class QueuedStore:
                 self._discard(db)
                 db = None
                 continue
-            except Exception as exc:  # a write that can never succeed: fail it, keep the writer
+            except Exception as exc:  # noqa: BLE001 - a write that can never succeed: fail it, keep the writer
                 log.error("%s write failed: %s", self.name, exc)
                 self._finish(batch, [exc] * len(batch))
                 continue
