@@ -70,7 +70,7 @@ class _Context:
             return self.normalizer
         if name == "Intents":
             if self.intents is None:
-                self.intents = Intents(self.settings.language.intents, self.rebuild("Normalizer"))  # type: ignore[arg-type] - rebuild("Normalizer") is a Normalizer
+                self.intents = Intents(self.settings.language.intents, self.rebuild("Normalizer"))  # type: ignore[arg-type]  # rebuild("Normalizer") is a Normalizer
             return self.intents
         raise ValueError(f"unknown rebuilt object {name!r}")
 
@@ -324,7 +324,7 @@ class _Encoder:
 
 
 def _string(text: str) -> str:
-    return json.encoder.encode_basestring_ascii(text)  # type: ignore[attr-defined] - the C escaper, untyped in typeshed
+    return json.encoder.encode_basestring_ascii(text)  # type: ignore[attr-defined]  # the C escaper, untyped in typeshed
 
 
 def _scalar(value: Any) -> str:

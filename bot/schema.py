@@ -18,7 +18,7 @@ def build(cls: type[T], data: Any, where: str = "") -> T:
     """Return an instance of dataclass `cls` from mapping `data`; `where` names it in errors."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"config: {where or 'the settings'} must be a mapping, got {_kind(data)}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type] - `cls` is a settings dataclass type
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]  # `cls` is a settings dataclass type
     hints = typing.get_type_hints(cls)
     for key in data:
         if key not in fields:

@@ -354,7 +354,7 @@ def _read_layer(path: Path, base: Path) -> dict[str, Any]:
 def _resolve_path(data: dict[str, Any], keys: tuple[str, ...], base: Path) -> None:
     parent = data
     for key in keys[:-1]:
-        parent = parent.get(key)  # type: ignore[assignment] - not a dict is reported just below
+        parent = parent.get(key)  # type: ignore[assignment]  # not a dict is reported just below
         if not isinstance(parent, dict):
             return
     value = parent.get(keys[-1])

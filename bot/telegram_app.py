@@ -618,7 +618,7 @@ def _in_thread(work: Callable[[], T]) -> asyncio.Future[T]:
         if error is not None:
             future.set_exception(error)
         else:
-            future.set_result(result)  # type: ignore[arg-type] - no error means the call returned a T
+            future.set_result(result)  # type: ignore[arg-type]  # no error means the call returned a T
 
     def target() -> None:
         try:

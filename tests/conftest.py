@@ -214,7 +214,7 @@ def make_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path):  #
         opened.append(store)
         return store
 
-    make.url = url  # type: ignore[attr-defined] - tests read the database URL off the factory
+    make.url = url  # type: ignore[attr-defined]  # tests read the database URL off the factory
     yield make
     for store in opened:
         store.close()

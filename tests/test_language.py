@@ -133,7 +133,7 @@ def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(setting
 
     named = Answerer(KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body)})), settings.retrieval, settings.language)
     decision = named.decide("golang dibuat siapa?")
-    assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr] - an answer or a follow-up is what the test expects
+    assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr]  # an answer or a follow-up is what the test expects
     unnamed = Answerer(
         KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body.split("#### Sejarah")[0])})), settings.retrieval, settings.language
     )

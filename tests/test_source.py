@@ -182,7 +182,7 @@ class TestReload:
             assert release.wait(10)
             return real()
 
-        source.refresh = slow_refresh  # type: ignore[method-assign] - slows one refresh to widen the race
+        source.refresh = slow_refresh  # type: ignore[method-assign]  # slows one refresh to widen the race
         touch(folder / "2025-02-01-qa.md", article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak.\n"))
         reloader = Reloader(source, lambda kb: setattr(dialog, "knowledge", kb), seconds=1)
 

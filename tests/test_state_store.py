@@ -54,7 +54,7 @@ def test_hapusdata_drops_the_users_buttons_and_topic_from_the_store(settings: Se
     others = action(dialog, answer, "o")
     assert dialog.press(dialog.codec.encode(ASKER, "x", "y"), ASKER).kind == "forget_done"
     assert dialog.press(others, ASKER).kind == "stale"
-    assert Dialog(settings, kb, store=store).turn("terus gajinya berapa?", ASKER, "private").decision.follows is False  # type: ignore[union-attr] - an answer or a follow-up is what the test expects
+    assert Dialog(settings, kb, store=store).turn("terus gajinya berapa?", ASKER, "private").decision.follows is False  # type: ignore[union-attr]  # an answer or a follow-up is what the test expects
 
 
 def test_retention_pruning_runs_once_a_day_across_processes(make_store: MakeStore) -> None:
