@@ -64,6 +64,11 @@ class Emulator:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        if hasattr(self, "http"):
+            self.http.close()
 
 
 class BotProcess:

@@ -174,6 +174,7 @@ def test_chat_runs_on_the_bundled_articles() -> None:
     assert "https://aretatrainingcenter.space/blog/2025-03-12-apa-itu-backend-developer-dan-bagaimana-cara-memulainya/" in done.stdout
 
 
+@pytest.mark.slow
 @needs_shared
 def test_eval_over_two_corpora_matches_the_dev_set_format() -> None:
     done = bot(

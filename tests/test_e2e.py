@@ -10,6 +10,8 @@ from emulator_client import BotProcess, Emulator, User, buttons, careers_bot, ev
 
 from bot.settings import load_settings
 
+pytestmark = pytest.mark.e2e
+
 TEXTS = load_settings(env={}).texts
 
 

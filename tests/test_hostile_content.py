@@ -27,6 +27,8 @@ from bot.dialog import Dialog
 from bot.settings import Settings
 from bot.source import ArticleFolder
 
+pytestmark = pytest.mark.slow  # each runs `python -m bot` with memory and time limits
+
 MEMORY_MB = 1024
 TIMEOUT = 60
 SECRET = "TELEGRAM_BOT_TOKEN=123456:AAE-very-secret-token"

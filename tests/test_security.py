@@ -24,6 +24,7 @@ def run_bot(tmp_path: Path, token: str, base_url: str = "http://127.0.0.1:9/bot"
     )
 
 
+@pytest.mark.e2e
 def test_an_unreachable_telegram_stops_start_up_without_leaking_the_token(tmp_path: Path) -> None:
     done = run_bot(tmp_path, TOKEN, verbose="-vv")  # port 9 on localhost: connection refused
     assert done.returncode == 1
@@ -34,6 +35,7 @@ def test_an_unreachable_telegram_stops_start_up_without_leaking_the_token(tmp_pa
     assert TOKEN not in output and TOKEN.split(":")[1] not in output
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("token", "message"),
     [

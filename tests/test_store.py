@@ -190,11 +190,11 @@ def test_no_acknowledged_entry_is_lost_when_the_process_is_killed(make_store: Ma
                 print(f"ACK r{{n}}", flush=True)
         """
     )
-    child = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    acknowledged = [child.stdout.readline().split()[1] for _ in range(40)]
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(10)
+    with subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        acknowledged = [child.stdout.readline().split()[1] for _ in range(40)]
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
     stored = {r.ref for r in store.logged(0)}
     assert set(acknowledged) <= stored
 

@@ -60,6 +60,7 @@ def exercise(emulator: Emulator, root: Path, extra_env: dict[str, str]) -> str:
     return bot.output()
 
 
+@pytest.mark.e2e
 def test_a_corrupt_sqlite_log_does_not_stop_the_bot(emulator: Emulator, tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "questions.sqlite3").write_bytes(b"not a database at all\n" * 100)
@@ -70,6 +71,7 @@ def test_a_corrupt_sqlite_log_does_not_stop_the_bot(emulator: Emulator, tmp_path
     ]
 
 
+@pytest.mark.e2e
 def test_an_unreachable_database_does_not_stop_the_bot_and_its_password_is_never_logged(emulator: Emulator, tmp_path: Path) -> None:
     url = f"postgresql://bot:{PASSWORD}@/bot?host={tmp_path}/no-server-here"
     output = exercise(emulator, tmp_path, {"DATABASE_URL": url})
@@ -88,6 +90,7 @@ def test_check_and_ask_need_no_writable_data_folder(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator, postgres: PostgresServer, tmp_path: Path) -> None:
     from bot.store.postgres import PostgresStore
 

@@ -153,6 +153,7 @@ def test_a_database_crash_mid_writes_loses_no_acknowledged_entry(postgres: Postg
     assert errors.count("database unavailable") == 1, errors
 
 
+@pytest.mark.slow
 def test_unreachable_at_start_buffers_and_writes_when_back(postgres: PostgresServer) -> None:
     url = postgres.new_database()
     postgres.stop("immediate")

@@ -8,6 +8,7 @@ import dataclasses
 import random
 from pathlib import Path
 
+import pytest
 from conftest import MakeStore
 from postgres_server import PostgresServer
 from telegram import Update
@@ -41,6 +42,7 @@ async def concurrently(app: Application, first: dict, then: dict) -> None:
     await asyncio.gather(started, app.process_update(Update.de_json(then, app.bot)))
 
 
+@pytest.mark.slow
 def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
     store = make_store(retention_days=3650)
     for n, q in enumerate(unanswered_questions(4000)):
@@ -60,6 +62,7 @@ def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(mak
     assert "×" in sent[1]["text"]
 
 
+@pytest.mark.slow
 def test_hapusdata_while_the_store_is_unreachable_says_so(postgres: PostgresServer, settings: Settings, kb: KnowledgeBase) -> None:
     from bot.store.postgres import PostgresStore
 

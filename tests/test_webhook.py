@@ -13,6 +13,8 @@ from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing,
 
 from bot.telegram_app import webhook_path, webhook_secret
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, BotProcess, str]]:

@@ -15,6 +15,8 @@ from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing,
 
 from bot.telegram_app import webhook_path, webhook_secret
 
+pytestmark = pytest.mark.e2e
+
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
 BIG = 95 * 1024 * 1024
 
