@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.store.queued import QueuedStore
+    from bot.store.sqlite import SqliteStore
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -218,3 +220,23 @@ def make_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path):  #
     yield make
     for store in opened:
         store.close()
+
+
+@dataclasses.dataclass
+class Clock:
+    """A clock the test sets by hand: calling it gives `now`."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[SqliteStore]:
+    """A question log (SQLite in tmp_path, writer started), closed after the test."""
+    from bot.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
+    yield store
+    store.close()

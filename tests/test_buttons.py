@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,11 +67,8 @@ def many(write_corpus: WriteCorpus) -> Path:
 
 
 @pytest.fixture
-def dialog(settings: Settings, many: Path, tmp_path: Path) -> Iterator[Dialog]:
-    log = SqliteStore(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
-    log.start()
-    yield Dialog(settings, KnowledgeBase.load(settings, many), store=log)
-    log.close()
+def dialog(settings: Settings, many: Path, log: SqliteStore) -> Dialog:
+    return Dialog(settings, KnowledgeBase.load(settings, many), store=log)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from conftest import WriteCorpus, article
 
@@ -14,14 +11,6 @@ from bot.replies import Button, Reply
 from bot.richtext import Span
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[SqliteStore]:
-    questions = SqliteStore(tmp_path / "questions.sqlite3", salt="garam", retention_days=30)
-    questions.start()
-    yield questions
-    questions.close()
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html.parser
-
 import pytest
 from conftest import PROJECT
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from telegram_support import visible
 
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
@@ -16,35 +15,10 @@ from bot.replies import Reply
 from bot.settings import Settings, load_settings
 from bot.telegram_html import render, visible_length
 
-ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
-
-
-class TelegramHTML(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        assert tag in ALLOWED, f"tag <{tag}> is not Telegram HTML"
-        if tag == "a":
-            assert [name for name, _ in attrs] == ["href"]
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack.pop() == tag, f"</{tag}> does not close the open tag"
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
-
 
 def check(reply: Reply) -> None:
     text = render(reply.blocks, reply.footer)
-    parser = TelegramHTML()
-    parser.feed(text)
-    parser.close()
-    assert parser.stack == []
-    assert visible_length(parser.text) <= 4096
+    assert visible_length(visible(text)) <= 4096
     assert text.strip() or reply.toast
     for row in reply.buttons:
         for button in row:
@@ -130,7 +104,4 @@ def test_any_message_through_the_real_application_gets_one_valid_reply(telegram_
     sent = recorder.sent("sendMessage")[before:]
     assert len(sent) == 1
     for params in sent:
-        parser = TelegramHTML()
-        parser.feed(params["text"])
-        parser.close()
-        assert parser.stack == [] and visible_length(parser.text) <= 4096
+        assert visible_length(visible(params["text"])) <= 4096

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import PROJECT, MakeStore
+from conftest import PROJECT, Clock, MakeStore
 from telegram_support import TOKEN, Recorder, message, running
 
 from bot.knowledge import KnowledgeBase
@@ -31,12 +31,7 @@ ASKED = [
 ]
 
 
-class Clock:
-    def __call__(self) -> float:
-        return NOW
-
-
-def fill(store: QueuedStore, asked: tuple = ASKED, now: float = NOW) -> None:
+def fill(store: QueuedStore, asked: list[tuple[str, bool, str | None, int | None, int]] = ASKED, now: float = NOW) -> None:
     for n, (q, answered, article, vote, day) in enumerate(asked):
         store.record(Entry(f"r{n}", q, answered, article, "S" if article else None, 0.5, str(n), "private", now - day * DAY))
         if vote is not None:
@@ -45,7 +40,7 @@ def fill(store: QueuedStore, asked: tuple = ASKED, now: float = NOW) -> None:
 
 
 def test_report_figures(make_store: MakeStore, settings: Settings) -> None:
-    store = make_store(retention_days=3650, clock=Clock())
+    store = make_store(retention_days=3650, clock=Clock(NOW))
     fill(store)
     assert store.totals(0) == reports.Totals(5, 2, 5, 1, 1)
     assert reports.most_asked(store, 0)[0] == reports.Group("apa itu vlan", 2, ("apa itu vlan", "Apa itu VLAN?"))

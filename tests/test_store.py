@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, MakeStore
+from conftest import PROJECT, Clock, MakeStore
 
 from bot.store import Entry, Forgotten, StoreUnavailable
 from bot.store.base import ButtonState
@@ -20,14 +20,6 @@ from bot.store.queued import QueuedStore
 from bot.store.sqlite import SqliteStore
 
 DAY = 86400.0
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def hold_write_lock(make_store: MakeStore, backend: str, tmp_path: Path) -> Callable[[], object]:

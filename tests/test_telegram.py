@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html.parser
 import logging
-from pathlib import Path
 from typing import NoReturn
 
 import pytest
 from conftest import WriteCorpus, article
 from telegram.error import NetworkError
 from telegram.ext import Application
-from telegram_support import TOKEN, Recorder, callback, inline, keyboard, message, process, running
+from telegram_support import (
+    TOKEN,
+    Recorder,
+    callback,
+    inline,
+    keyboard,
+    logged_application,
+    message,
+    process,
+    running,
+    visible,
+)
 
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
@@ -34,35 +43,6 @@ def recorder() -> Recorder:
 @pytest.fixture
 def app(tg_settings: Settings, kb: KnowledgeBase, recorder: Recorder) -> Application:
     return build_application(tg_settings, kb, request=recorder)
-
-
-class TelegramHTML(html.parser.HTMLParser):
-    """Checks that text uses only the tags Telegram accepts, properly nested."""
-
-    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        assert tag in self.ALLOWED, tag
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack.pop() == tag, tag
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
-
-
-def visible(text: str) -> str:
-    parser = TelegramHTML()
-    parser.feed(text)
-    parser.close()
-    assert parser.stack == []
-    return parser.text
 
 
 def test_start_sends_the_welcome_in_html(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
@@ -146,10 +126,8 @@ def test_other_answers_edit_the_same_message(app: Application, recorder: Recorde
     assert labels[-1] == tg_settings.texts.button_back and len(labels) == 5
 
 
-def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
-    recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, store=log)
+def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
+    app, recorder = logged_application(tg_settings, kb, log)
     with running(app) as feed:
         feed(message("gaji network engineer"))
         helpful = keyboard(recorder.sent("sendMessage")[0])[2][0]["callback_data"]
@@ -161,11 +139,9 @@ def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeB
     assert (row.user_hash, row.chat_type, row.answered, row.article, row.vote) == (log.user_hash("4242"), "private", True, "2025-01-02-network", 1)
 
 
-def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
     admins = dataclasses.replace(tg_settings, telegram=dataclasses.replace(tg_settings.telegram, admin_ids=(7,)))
-    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
-    recorder = Recorder()
-    app = build_application(admins, kb, request=recorder, store=log)
+    app, recorder = logged_application(admins, kb, log)
     admin = {"id": 7, "is_bot": False, "first_name": "Admin"}
     with running(app) as feed:
         feed(message("resep rendang padang"), message("resep rendang minang"), message("apa itu backend developer"))
@@ -180,10 +156,8 @@ def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase
     assert "2× resep rendang padang | resep rendang minang" in unanswered
 
 
-def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
-    recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, store=log)
+def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
+    app, recorder = logged_application(tg_settings, kb, log)
     with running(app) as feed:
         feed(message("gaji network engineer"), message("/hapusdata"))
         confirm = recorder.sent("sendMessage")[-1]

@@ -11,7 +11,8 @@
 // connections for a while (the user API keeps working); POST /_control/fail {method, count,
 // status, retry_after, description} answers the next `count` calls of `method` with an error
 // (default HTTP 429 with retry_after); POST
-// /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed).
+// /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed); POST
+// /_control/webhook {token} gives what the bot registered with setWebhook (url, secret_token).
 //
 // Usage: node start.js PORT   (prints "EMULATOR READY <url>" when listening)
 'use strict';
@@ -29,6 +30,7 @@ const FAKED = { getMyCommands: [], getWebhookInfo: { url: '', has_custom_certifi
 let outageUntil = 0;
 const failures = {};
 const callbackAnswers = []; // answerCallbackQuery calls: the emulator keeps no trace of them
+const webhooks = {}; // token -> the last setWebhook parameters
 
 process.on('unhandledRejection', (err) => console.error(`EMULATOR unhandled: ${err && err.message}`));
 
@@ -151,7 +153,11 @@ async function botMethod(token, method, params, gone) {
       return true;
     }
     case 'deleteWebhook': emulator.deleteWebhook(token); return true;
-    case 'setWebhook': emulator.setWebhook({ url: params.url }, token); return true;
+    case 'setWebhook': {
+      webhooks[token] = { url: params.url, secret_token: params.secret_token || null };
+      emulator.setWebhook({ url: params.url }, token);
+      return true;
+    }
     case 'answerCallbackQuery': callbackAnswers.push(params); return true;
     default: return true; // the methods the emulator lacks
   }
@@ -178,6 +184,10 @@ async function handle(req, res, raw) {
   }
   if (url.pathname === '/_control/callback_answers') {
     send(res, 200, { ok: true, result: callbackAnswers });
+    return;
+  }
+  if (url.pathname === '/_control/webhook') {
+    send(res, 200, { ok: true, result: webhooks[params.token] || null });
     return;
   }
   if (url.pathname === '/_control/fail') {
