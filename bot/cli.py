@@ -8,10 +8,15 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # imported when a command runs, so --help stays fast
+    from bot.evaluation import Outcome
+    from bot.knowledge import KnowledgeBase
 
 log = logging.getLogger("bot")
 
@@ -90,7 +95,7 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
         log.warning("-vv: library debug output is on; it holds whole Telegram " "updates, so personal data will be written to this log")
 
 
-def _knowledge(settings: Settings, folder: Path | None = None):  # noqa: ANN202 - lazy import keeps --help fast
+def _knowledge(settings: Settings, folder: Path | None = None) -> KnowledgeBase:
     from bot.source import ArticleFolder
 
     return ArticleFolder(settings, folder).load()
@@ -188,7 +193,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_misses(misses: Sequence, limit: int) -> None:
+def _print_misses(misses: Sequence[Outcome], limit: int) -> None:
     if not misses or not limit:
         return
     print(f"\nmisses ({len(misses)}):")

@@ -510,7 +510,7 @@ class Dialog:
         self, header: str, articles: tuple[Article, ...], page: int, action: tuple[str, ...], user: str | None, edit: bool
     ) -> Reply:
         shown, page, pages = _page(articles, page, ARTICLES_PER_PAGE)
-        rows = [
+        rows: list[tuple[Button, ...]] = [
             (Button(a.title, action=self._action(user, "r", self.knowledge.article_key(a), *action, page)),) for a in shown
         ]
         nav = self._pager(page, pages, action, user)

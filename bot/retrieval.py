@@ -337,7 +337,7 @@ class Retriever:
         if not len(matched):
             return matched
         order = matched[np.argsort(-scores[matched], kind="stable")]
-        enough = np.searchsorted(np.cumsum(self.sections_per_article[order]), need)
+        enough = int(np.searchsorted(np.cumsum(self.sections_per_article[order]), need))
         floor = (1 - self.method.section_share) * scores[order[min(enough, len(order) - 1)]]
         return np.sort(order[scores[order] >= floor])
 
@@ -395,7 +395,10 @@ class Retriever:
 def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int) -> tuple[int, ...]:
     """The passages to show: the whole section when it fits `budget` characters, else the chosen
     passages (or the best alone) widened by their neighbours, following ones first, while they fit."""
-    size = lambda items: sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)  # noqa: E731 - a one-line helper used three times right here
+
+    def size(items: Sequence[int]) -> int:
+        return sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)
+
     if size(range(len(lengths))) <= budget:
         return tuple(range(len(lengths)))
     shown = sorted(chosen) if size(chosen) <= budget else [best]

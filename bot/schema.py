@@ -36,7 +36,7 @@ def convert(hint: Any, value: Any, where: str) -> Any:
     """Check `value` against the type `hint` and convert it (lists to tuples, str to Path)."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value, where)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:

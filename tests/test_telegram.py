@@ -261,6 +261,17 @@ def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app: Appl
     assert record.exc_info and "index exploded" in str(record.exc_info[1])
 
 
+def test_a_pressed_button_whose_reply_asks_for_an_answer_sends_a_new_message(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
+    """Telegram takes only an inline keyboard with an edit: the reply field needs a message of its own."""
+    dialog = app.bot_data["dialog"]
+    dialog.press = lambda data, user: dataclasses.replace(dialog.ask_prompt(), edit=True)
+    process(app, callback("x"))
+    assert recorder.sent("editMessageText") == []
+    (sent,) = recorder.sent("sendMessage")
+    assert visible(sent["text"]) == tg_settings.texts.ask_prompt
+    assert sent["reply_markup"] == {"force_reply": True, "selective": True}
+
+
 def test_network_errors_on_send_are_retried(tg_settings: Settings, kb: KnowledgeBase) -> None:
     recorder = Recorder(fail=lambda name, n: NetworkError("connection reset") if name == "sendMessage" and n == 1 else None)
     process(build_application(tg_settings, kb, request=recorder), message("/help"))

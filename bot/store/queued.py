@@ -257,7 +257,7 @@ class QueuedStore:
                     db, "INSERT INTO claims (job, period, claimed_at) VALUES " "(?, ?, ?) ON CONFLICT (job, period) DO NOTHING",
                     (job, period, self.clock()),
                 )
-                return cur.rowcount == 1
+                return bool(cur.rowcount == 1)
         except self._open_errors as exc:
             raise StoreUnavailable(f"the {self.name} cannot be written: {' '.join(str(exc).split())}") from None
 
