@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.flood import FloodGuard  # noqa: E402
+from bot.flood import FloodGuard
 
 
 class NeverForgets(FloodGuard):

@@ -25,7 +25,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
-from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing  # noqa: E402
+from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing  # noqa: E402 - after sys.path points at the project
 
 TARGET = "target: >= 100 replies per second, 0 lost, 0 duplicated"
 
@@ -40,8 +40,9 @@ def main() -> int:
     if reason:
         print(f"cannot run: {reason}")
         return 1
-    from bot.settings import load_settings
     from synthetic import questions
+
+    from bot.settings import load_settings
 
     asked = questions(load_settings(env={}), args.users * args.questions, seed=3)
     work = Path(tempfile.mkdtemp(prefix="areta-bot-load-"))

@@ -27,10 +27,10 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bot.articles import Article, LoadResult, load_articles  # noqa: E402
-from bot.context import MemoryContexts  # noqa: E402
-from bot.dialog import Dialog  # noqa: E402
-from bot.evaluation import (  # noqa: E402
+from bot.articles import Article, LoadResult, load_articles  # noqa: E402 - after sys.path points at the project
+from bot.context import MemoryContexts  # noqa: E402 - after sys.path points at the project
+from bot.dialog import Dialog  # noqa: E402 - after sys.path points at the project
+from bot.evaluation import (  # noqa: E402 - after sys.path points at the project
     Outcome,
     Question,
     Report,
@@ -42,10 +42,10 @@ from bot.evaluation import (  # noqa: E402
     load_questions,
     summarize,
 )
-from bot.knowledge import KnowledgeBase  # noqa: E402
-from bot.retrieval import Method  # noqa: E402
-from bot.richtext import passage_text  # noqa: E402
-from bot.settings import Settings, load_settings  # noqa: E402
+from bot.knowledge import KnowledgeBase  # noqa: E402 - after sys.path points at the project
+from bot.retrieval import Method  # noqa: E402 - after sys.path points at the project
+from bot.richtext import passage_text  # noqa: E402 - after sys.path points at the project
+from bot.settings import Settings, load_settings  # noqa: E402 - after sys.path points at the project
 
 Ask = Callable[[str], dict[str, Any]]
 Converse = Callable[[Sequence[str]], list[dict[str, Any]]]
@@ -78,13 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(env={})
     loaded = {name: load_articles(Path(folder), settings.knowledge, settings.site) for name, folder in corpora.items()}
     systems: dict[str, Callable[[LoadResult], Converse]] = {
-        "plain `TfidfVectorizer()` over whole sections": lambda l: one_by_one(plain_tfidf(l)),
-        "bm25s + Snowball Indonesian + Sastrawi stopwords": lambda l: one_by_one(bm25s_reference(l)),
-        "**this bot**": lambda l: bot_system(settings, l, {}),
+        "plain `TfidfVectorizer()` over whole sections": lambda r: one_by_one(plain_tfidf(r)),
+        "bm25s + Snowball Indonesian + Sastrawi stopwords": lambda r: one_by_one(bm25s_reference(r)),
+        "**this bot**": lambda r: bot_system(settings, r, {}),
     }
     if not args.no_ablations:
         for name, change in ABLATIONS.items():
-            systems[name] = lambda l, change=change: bot_system(settings, l, change)
+            systems[name] = lambda r, change=change: bot_system(settings, r, change)
     for path in args.questions:
         if is_conversation_file(path):
             conversation_table(path, systems, loaded)
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         questions = load_questions(path)
         print(f"\n### {path.name}: {sum(q.article is not None for q in questions)} in scope, "
               f"{sum(q.article is None for q in questions)} out of scope\n")
-        print("| system | accuracy@1 | article right | MRR@5 | rejection | false rejection | shown chars | rejection (oracle threshold) |")
+        print("| system | accuracy@1 | article right | MRR@5 | rejection | " "false rejection | shown chars | rejection (oracle threshold) |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         bot_report = None
         for name, build in systems.items():
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             records = ask_all(questions, asks)
             report = summarize([Outcome(q, c, r, *judge(q, r)) for q, c, r in records])
             print(f"| {name} | {report.accuracy:.2f} | {article_right(records):.2f} | {report.mrr:.2f} | "
-                  f"{report.rejection:.2f} | {report.false_rejection:.2f} | {report.shown_chars:.0f} | {oracle(records)} |", flush=True)
+                  f"{report.rejection:.2f} | {report.false_rejection:.2f} " f"| {report.shown_chars:.0f} | {oracle(records)} |", flush=True)
             if name == "**this bot**":
                 bot_report = report
         if bot_report is not None:
@@ -164,7 +164,7 @@ def print_misses(report: Report) -> None:
         if o.question.sections:
             want += " / " + " | ".join(o.question.sections)
         got = f"{r['article']} / {r['section']}" if r["answered"] else "(declined)"
-        print(f"- `{o.question.q}` [{o.corpus}]: want {want}; got {got} (score {r['score']:.3f}, right section at rank {o.rank or '-'})")
+        print(f"- `{o.question.q}` [{o.corpus}]: want {want}; got {got} (score " f"{r['score']:.3f}, right section at rank {o.rank or '-'})")
 
 
 # Systems --------------------------------------------------------------------------------------

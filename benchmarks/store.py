@@ -28,14 +28,15 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "tests"))
 
-from telegram import Update  # noqa: E402
+from conftest import CAREERS  # noqa: E402 - after sys.path points at the project
+from telegram import Update  # noqa: E402 - after sys.path points at the project
+from telegram.ext import Application  # noqa: E402 - after sys.path points at the project
+from telegram_support import TOKEN, Recorder, message  # noqa: E402 - after sys.path points at the project
 
-from bot.knowledge import KnowledgeBase  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.store import Entry, open_store  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
-from conftest import CAREERS  # noqa: E402
-from telegram_support import TOKEN, Recorder, message  # noqa: E402
+from bot.knowledge import KnowledgeBase  # noqa: E402 - after sys.path points at the project
+from bot.settings import load_settings  # noqa: E402 - after sys.path points at the project
+from bot.store import Entry, open_store  # noqa: E402 - after sys.path points at the project
+from bot.telegram_app import build_application  # noqa: E402 - after sys.path points at the project
 
 ADMIN = {"id": 7, "is_bot": False, "first_name": "Admin"}
 WORDS = ("kursus harga jadwal lokasi sertifikat ujian mikrotik cisco linux python jaringan server cloud docker kubernetes "
@@ -47,7 +48,7 @@ QUESTIONS = ["apa itu backend developer", "gaji network engineer", "framework fr
 _users = iter(range(10_000, 100_000))
 
 
-async def answer_time(app, text: str) -> float:  # noqa: ANN001
+async def answer_time(app: Application, text: str) -> float:
     """Seconds from an update's arrival to its answer being sent (a new user each: no flood guard)."""
     user = {"id": next(_users), "is_bot": False, "first_name": "Sari"}
     started = time.perf_counter()
@@ -55,7 +56,7 @@ async def answer_time(app, text: str) -> float:  # noqa: ANN001
     return time.perf_counter() - started
 
 
-async def measure(app, recorder: Recorder) -> tuple[list[float], list[float], float]:  # noqa: ANN001
+async def measure(app: Application, recorder: Recorder) -> tuple[list[float], list[float], float]:
     baseline = [await answer_time(app, QUESTIONS[n % len(QUESTIONS)]) for n in range(40)]
     started = time.perf_counter()
     report = asyncio.create_task(app.process_update(Update.de_json(message("/unanswered", user=ADMIN), app.bot)))
@@ -107,7 +108,7 @@ def main() -> None:
     print(f"{backend}, {args.questions:,} unanswered questions")
     print(f"/unanswered reply after       {took:8.2f} s")
     print(f"answers, baseline median      {base * 1000:8.1f} ms")
-    print(f"answers during /unanswered    {len(during)} answered, median {statistics.median(during) * 1000:.1f} ms, max {max(during) * 1000:.1f} ms")
+    print(f"answers during /unanswered    {len(during)} answered, median " f"{statistics.median(during) * 1000:.1f} ms, max {max(during) * 1000:.1f} ms")
     print(f"extra delay (max - baseline)  {(max(during) - base) * 1000:8.1f} ms   (target < 100 ms)")
 
 

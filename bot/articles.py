@@ -14,6 +14,7 @@ from typing import Any
 
 import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from bot.links import article_url, page_path
 from bot.richtext import Block, Span
@@ -343,12 +344,12 @@ def _parse(text: str) -> tuple[dict[str, Any], str]:
     except ValueError:
         return {}, text
     try:
-        meta = _load_yaml(head) if isinstance(handler, frontmatter.YAMLHandler) else handler.load(head)
+        meta = _load_yaml(head) if isinstance(handler, YAMLHandler) else handler.load(head)
     except _Skip:
         raise
     except yaml.YAMLError as exc:
         raise _Skip(f"frontmatter is not valid YAML: {_yaml_reason(exc)}") from None
-    except Exception as exc:  # JSON or TOML frontmatter raise their own errors
+    except Exception as exc:  # noqa: BLE001 - JSON or TOML frontmatter raise their own errors
         raise _Skip(f"frontmatter cannot be read: {exc}") from None
     if meta is None:
         return {}, body

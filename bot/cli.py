@@ -6,12 +6,18 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # imported when a command runs, so --help stays fast
+    from bot.articles import Article
+    from bot.evaluation import Outcome
+    from bot.knowledge import KnowledgeBase
 
 log = logging.getLogger("bot")
 
@@ -88,10 +94,10 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
         log.setLevel(logging.DEBUG)
     elif verbosity >= 2:
         logging.getLogger("markdown_it").setLevel(logging.INFO)  # one line per parser rule: noise
-        log.warning("-vv: library debug output is on; it holds whole Telegram updates, so personal data will be written to this log")
+        log.warning("-vv: library debug output is on; it holds whole Telegram " "updates, so personal data will be written to this log")
 
 
-def _knowledge(settings: Settings, folder: Path | None = None):  # noqa: ANN202 - lazy import keeps --help fast
+def _knowledge(settings: Settings, folder: Path | None = None) -> KnowledgeBase:
     from bot.source import ArticleFolder
 
     return ArticleFolder(settings, folder).load()
@@ -107,7 +113,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _input_lines():  # noqa: ANN202
+def _input_lines() -> Iterator[str]:
     while True:
         try:
             yield input()
@@ -137,7 +143,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.dialog import Dialog
-    from bot.evaluation import asker, evaluate, evaluate_conversations, is_conversation_file, load_conversations, load_questions
+    from bot.evaluation import (
+        asker,
+        evaluate,
+        evaluate_conversations,
+        is_conversation_file,
+        load_conversations,
+        load_questions,
+    )
 
     folders: dict[str | None, Path] = {}
     for item in args.corpus:
@@ -182,7 +195,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_misses(misses: Sequence, limit: int) -> None:  # noqa: ANN001 - evaluation.Outcome
+def _print_misses(misses: Sequence[Outcome], limit: int) -> None:
     if not misses or not limit:
         return
     print(f"\nmisses ({len(misses)}):")
@@ -228,7 +241,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_phrasings(articles: Sequence) -> None:  # noqa: ANN001 - articles.Article, imported lazily
+def _print_phrasings(articles: Sequence[Article]) -> None:
     """Each article's taught phrasings; a `section` that names no heading of it is flagged."""
     from bot.sections import heading_key
 

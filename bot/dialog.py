@@ -24,7 +24,17 @@ from bot.replies import AnswerActions, Button, Reply
 from bot.retrieval import SearchResult
 from bot.richtext import block
 from bot.settings import Settings
-from bot.state import Asked, ButtonStates, Gone, MemoryButtonStates, StoreButtonStates, StoreContexts, Words, decode, encode
+from bot.state import (
+    Asked,
+    ButtonStates,
+    Gone,
+    MemoryButtonStates,
+    StoreButtonStates,
+    StoreContexts,
+    Words,
+    decode,
+    encode,
+)
 from bot.store import Entry, Store, StoreUnavailable, reports
 
 TAGS_PER_PAGE = 8
@@ -502,7 +512,7 @@ class Dialog:
         self, header: str, articles: tuple[Article, ...], page: int, action: tuple[str, ...], user: str | None, edit: bool
     ) -> Reply:
         shown, page, pages = _page(articles, page, ARTICLES_PER_PAGE)
-        rows = [
+        rows: list[tuple[Button, ...]] = [
             (Button(a.title, action=self._action(user, "r", self.knowledge.article_key(a), *action, page)),) for a in shown
         ]
         nav = self._pager(page, pages, action, user)

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram.error import TelegramError
@@ -32,7 +33,7 @@ def week_label(now: float, timezone: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_text(store: Store, settings: Settings, now: float, group: Callable[..., list] = group_unanswered) -> str:
+def digest_text(store: Store, settings: Settings, now: float, group: Callable[..., list[Any]] = group_unanswered) -> str:
     """The digest of the seven days up to `now` (personal data masked)."""
     zone = ZoneInfo(settings.report.timezone)
     data = collect(store.logged(now - WEEK), zone, settings.language, group)
@@ -72,7 +73,7 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     store: Store | None = context.bot_data["dialog"].store
     if store is None:
         return
-    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    now = dt.datetime.now(dt.UTC).timestamp()
     text = await asyncio.to_thread(claimed_digest, store, settings, now)
     if text is None:
         return
@@ -84,7 +85,7 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("weekly digest sent to %d admins", len(settings.telegram.admin_ids))
 
 
-def schedule(app: Application) -> bool:
+def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> bool:
     """Run the digest weekly when report.digest is on, admins are set and questions are logged."""
     settings: Settings = app.bot_data["settings"]
     report = settings.report

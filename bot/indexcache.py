@@ -70,7 +70,7 @@ class _Context:
             return self.normalizer
         if name == "Intents":
             if self.intents is None:
-                self.intents = Intents(self.settings.language.intents, self.rebuild("Normalizer"))  # type: ignore[arg-type]
+                self.intents = Intents(self.settings.language.intents, self.rebuild("Normalizer"))  # type: ignore[arg-type]  # rebuild("Normalizer") is a Normalizer
             return self.intents
         raise ValueError(f"unknown rebuilt object {name!r}")
 
@@ -117,7 +117,7 @@ def write(json_path: Path, npz_path: Path, header: dict[str, Any], state: Any, s
             arrays = dump(state, settings, out)
         arrays["__token__"] = np.frombuffer(token.encode(), dtype=np.uint8)
         with npz_temporary.open("wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # the keys are array names, never allow_pickle
         npz_temporary.replace(npz_path)
         json_temporary.replace(json_path)
     finally:
@@ -263,7 +263,8 @@ class _Encoder:
         elif isinstance(value, Path):
             self.w(f'{{"$path":{_string(str(value))}}}')
         elif isinstance(value, (np.ndarray, np.generic)):
-            self.w(f'{{"$array":{_string(self._array(path, np.asarray(value)))},"scalar":{_scalar(isinstance(value, np.generic))}}}')
+            array = _string(self._array(path, np.asarray(value)))
+            self.w(f'{{"$array":{array},"scalar":{_scalar(isinstance(value, np.generic))}}}')
         elif sparse.issparse(value):
             self._sparse(value, path)
         elif _DATACLASSES.get(kind.__name__) is kind:
@@ -313,17 +314,17 @@ class _Encoder:
         return path
 
     def _sparse(self, matrix: Any, path: str) -> None:
-        kind = type(matrix).__name__
+        kind, shape = type(matrix).__name__, [int(n) for n in matrix.shape]
         if _SPARSE.get(kind) is not type(matrix):
             raise Unsupported(f"{path} is a sparse {kind}")
         path = path.lstrip(".")
         for part in ("data", "indices", "indptr"):
             self._array(f"{path}.{part}", getattr(matrix, part))
-        self.w(f'{{"$sparse":{_string(path)},"kind":"{kind}","shape":{json.dumps(list(map(int, matrix.shape)))}}}')
+        self.w(f'{{"$sparse":{_string(path)},"kind":"{kind}","shape":{json.dumps(shape)}}}')
 
 
 def _string(text: str) -> str:
-    return json.encoder.encode_basestring_ascii(text)  # type: ignore[attr-defined]
+    return json.encoder.encode_basestring_ascii(text)
 
 
 def _scalar(value: Any) -> str:
@@ -379,7 +380,7 @@ class _Decoder:
 
     def _stored(self, obj: dict[str, Any]) -> Any:
         cls = _STORED[obj["$o"]]
-        value = cls.__new__(cls)
+        value: Any = object.__new__(cls)
         value.__dict__.update(obj["v"])
         return value
 

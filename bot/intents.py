@@ -112,7 +112,8 @@ class Intents:
         announced = np.bitwise_count(heading & question)
         shown = np.bitwise_count(evidence & question & ~heading)
         opposed = np.bitwise_count(np.asarray(avoid, dtype=np.int64) & question & ~heading) if avoid is not None else 0
-        return np.clip((announced + 0.5 * shown - opposed) / kinds, -1.0, 1.0)
+        fit: np.ndarray = np.clip((announced + 0.5 * shown - opposed) / kinds, -1.0, 1.0)
+        return fit
 
     def satisfied(self, question: int, evidence: int) -> bool:
         """False when a kind that requires evidence (a price, an address) has none in `evidence`."""

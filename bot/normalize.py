@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import Stemmer
@@ -27,7 +28,7 @@ class Normalizer:
 
     def _caches(self) -> None:
         stemmer = Stemmer.Stemmer("indonesian") if self._stemmer_name == "indonesian" else None
-        self._stem = lru_cache(maxsize=500_000)(stemmer.stemWord if stemmer else _identity)
+        self._stem: Callable[[str], str] = lru_cache(maxsize=500_000)(stemmer.stemWord if stemmer else _identity)
         self._token = lru_cache(maxsize=500_000)(self._token_words)
 
     def __getstate__(self) -> dict[str, object]:

@@ -97,7 +97,7 @@ class AnswerActions:
 
 def choice_list(header: str, choices: Sequence[tuple[str, str]], extra: Sequence[Button] = (), kind: str = "choices", edit: bool = False) -> Reply:
     """A header and one button per (label, action) choice, then `extra` buttons on one row."""
-    rows = [(Button(label, action=action),) for label, action in choices]
+    rows: list[tuple[Button, ...]] = [(Button(label, action=action),) for label, action in choices]
     if extra:
         rows.append(tuple(extra))
     return Reply(_paragraphs(header), tuple(rows), kind=kind, edit=edit)

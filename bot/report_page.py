@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pygal
@@ -104,7 +105,7 @@ def local_day(when: float, zone: ZoneInfo) -> str:
 
 
 def collect(rows: Sequence[LoggedQuestion], zone: ZoneInfo, language: LanguageSettings,
-            group: Callable[..., list] = group_unanswered) -> ReportData:
+            group: Callable[..., list[Any]] = group_unanswered) -> ReportData:
     """The page's figures from the logged questions of the period."""
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
@@ -129,7 +130,7 @@ def _most_asked(rows: Sequence[LoggedQuestion], limit: int = 10) -> tuple[tuple[
     return tuple((wording[k].most_common(1)[0][0], n) for k, n in counts.most_common(limit))
 
 
-def _unanswered(rows: Sequence[LoggedQuestion], language: LanguageSettings, group: Callable[..., list],
+def _unanswered(rows: Sequence[LoggedQuestion], language: LanguageSettings, group: Callable[..., list[Any]],
                 limit: int = 15) -> tuple[UnansweredGroup, ...]:
     missed = [r for r in rows if outcome(r) != "answered"]
     if not missed:
@@ -321,7 +322,7 @@ def answered_by(answerer: Answerer) -> Callable[[str], str | None]:
 
 def build_page(store: Store, start: float, now: float, days: float | None, texts: Mapping[str, str],
                site: str, timezone: str, language: LanguageSettings,
-               group: Callable[..., list] = group_unanswered, answer_now: Callable[[str], str | None] | None = None) -> str:
+               group: Callable[..., list[Any]] = group_unanswered, answer_now: Callable[[str], str | None] | None = None) -> str:
     """The page for the period starting at `start`; `group` groups unanswered questions (maybe in another
     process); with `answer_now`, each group's first question is asked again of today's articles."""
     zone = ZoneInfo(timezone)

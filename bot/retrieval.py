@@ -12,9 +12,9 @@ one holding the question's words that the heading and title do not already hold.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping, Sequence
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -418,7 +418,7 @@ class Retriever:
         if not len(matched):
             return matched
         order = matched[np.argsort(-scores[matched], kind="stable")]
-        enough = np.searchsorted(np.cumsum(self.sections_per_article[order]), need)
+        enough = int(np.searchsorted(np.cumsum(self.sections_per_article[order]), need))
         floor = (1 - self.method.section_share) * scores[order[min(enough, len(order) - 1)]]
         return np.sort(order[scores[order] >= floor])
 
@@ -476,7 +476,10 @@ class Retriever:
 def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int) -> tuple[int, ...]:
     """The passages to show: the whole section when it fits `budget` characters, else the chosen
     passages (or the best alone) widened by their neighbours, following ones first, while they fit."""
-    size = lambda items: sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)  # noqa: E731
+
+    def size(items: Sequence[int]) -> int:
+        return sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)
+
     if size(range(len(lengths))) <= budget:
         return tuple(range(len(lengths)))
     shown = sorted(chosen) if size(chosen) <= budget else [best]

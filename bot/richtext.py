@@ -45,7 +45,7 @@ def plain(spans: tuple[Span, ...]) -> str:
 
 def block(text: str, kind: BlockKind = "paragraph", **style: bool | str | None) -> Block:
     """Return a block holding one span of `text`."""
-    return Block((Span(text, **style),), kind=kind)  # type: ignore[arg-type]
+    return Block((Span(text, **style),), kind=kind)  # type: ignore[arg-type]  # `style` holds Span's own keyword fields
 
 
 def passage_text(passage: Passage) -> str:

@@ -378,7 +378,7 @@ def _read_layer(path: Path, base: Path) -> dict[str, Any]:
 def _resolve_path(data: dict[str, Any], keys: tuple[str, ...], base: Path) -> None:
     parent = data
     for key in keys[:-1]:
-        parent = parent.get(key)  # type: ignore[assignment]
+        parent = parent.get(key)  # type: ignore[assignment]  # not a dict is reported just below
         if not isinstance(parent, dict):
             return
     value = parent.get(keys[-1])
@@ -397,7 +397,7 @@ def _merge(into: dict[str, Any], layer: dict[str, Any], exclusive: str | None) -
             into[key] = value
 
 
-def _check(settings: Settings) -> None:
+def _check(settings: Settings) -> None:  # noqa: C901, PLR0912 - one flat check per rule, read top to bottom
     """Validate what types alone cannot: ranges and URL templates."""
     r = settings.retrieval
     for name in ("answer_threshold", "suggest_threshold", "min_coverage", "close_margin"):
@@ -417,7 +417,7 @@ def _check(settings: Settings) -> None:
     if not 0 < t.port < 65536:
         raise ConfigError(f"config: 'telegram.port' must be a TCP port, got {t.port}")
     if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_retry_seconds < 0 or t.concurrent_updates < 1:
-        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', 'send_retry_seconds' and 'concurrent_updates' must be positive")
+        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', " "'send_retry_seconds' and 'concurrent_updates' must be positive")
     if settings.log.retention_days < 1:
         raise ConfigError("config: 'log.retention_days' must be at least 1")
     d = settings.database
@@ -436,7 +436,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"config: 'site.article_url' may use only {{base_url}} and {{path}} ({exc})") from None
     _check_texts(settings.texts)
     if settings.conversation.context_minutes < 0 or settings.conversation.max_contexts < 1:
-        raise ConfigError("config: 'conversation.context_minutes' must not be negative and 'conversation.max_contexts' must be at least 1")
+        raise ConfigError("config: 'conversation.context_minutes' must not be negative " "and 'conversation.max_contexts' must be at least 1")
     from bot.commands import public
 
     untold = [c.name for c in public() if c.name not in settings.texts.commands]

@@ -222,7 +222,7 @@ class Reloader:
         except KnowledgeError as exc:
             log.error("reload failed, still answering from the previous articles: %s", exc)
             return False
-        except Exception:  # noqa: BLE001 - a reload must never take the bot down
+        except Exception:  # a reload must never take the bot down
             log.exception("reload failed, still answering from the previous articles")
             return False
         if kb is None:

@@ -11,7 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from telegram import (
     BotCommand,
@@ -64,6 +64,8 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # request's own timeout on top, the process exits within the 10 s platforms wait.
 STOP_GRACE_SECONDS = 4.0
 T = TypeVar("T")
+# The Application as ApplicationBuilder builds it; its context types are the library defaults.
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
 def check_token(token: str | None) -> str:
@@ -123,7 +125,7 @@ def build_application(
     updates_request: BaseRequest | None = None,
     store: Store | None = None,
     folder: ArticleFolder | None = None,
-) -> Application:
+) -> App:
     """The bot's Application with every handler; `request` replaces the HTTP layer (tests).
 
     With `store`, questions and votes are logged; with `folder`, the articles are re-indexed in
@@ -138,7 +140,8 @@ def build_application(
         .post_init(_post_init)
     )
     if settings.telegram.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The library types the default builder for a rate limiter that takes no per-call arguments.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.post_shutdown(_post_shutdown).build()
@@ -154,7 +157,7 @@ def build_application(
     return app
 
 
-def _add_handlers(app: Application) -> None:
+def _add_handlers(app: App) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, _drop_repeats), group=-2)
@@ -175,7 +178,7 @@ def _add_handlers(app: Application) -> None:
     app.add_error_handler(_on_error)
 
 
-async def _post_init(app: Application) -> None:
+async def _post_init(app: App) -> None:
     """Announce the commands in Telegram's menu; a failure here must not stop the bot."""
     texts = _settings(app.bot_data).texts
     commands = [BotCommand(c.name, texts.commands[c.name].menu) for c in public() if c.menu]
@@ -192,7 +195,7 @@ async def _post_init(app: Application) -> None:
     digest.schedule(app)
 
 
-async def _post_shutdown(app: Application) -> None:
+async def _post_shutdown(app: App) -> None:
     for name in ("reload_task", "prune_task"):
         task = app.bot_data.pop(name, None)
         if task is not None:
@@ -384,8 +387,9 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not reply.blocks:
         return
     message = query.message
-    if reply.edit and isinstance(message, Message):
-        text, markup = _render(reply)
+    # Only an inline keyboard can go with an edit: a reply asking for an answer is a new message.
+    if reply.edit and not reply.ask_reply and isinstance(message, Message):
+        text, markup = render(reply.blocks, reply.footer), _keyboard(reply)
         try:
             await _retry(
                 lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=_NO_PREVIEW),
@@ -461,8 +465,12 @@ def _render(reply: Reply) -> tuple[str, InlineKeyboardMarkup | ForceReply | None
     text = render(reply.blocks, reply.footer)
     if reply.ask_reply:
         return text, ForceReply(selective=True)
+    return text, _keyboard(reply)
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
-        return text, None
+        return None
     rows = [
         [
             InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.action)
@@ -470,7 +478,7 @@ def _render(reply: Reply) -> tuple[str, InlineKeyboardMarkup | ForceReply | None
         ]
         for row in reply.buttons
     ]
-    return text, InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows)
 
 
 async def _retry(call: Callable[[], Awaitable[T]], context: ContextTypes.DEFAULT_TYPE) -> T:
@@ -502,7 +510,7 @@ async def _pause(seconds: float, stopping: asyncio.Event) -> None:
         await asyncio.wait_for(stopping.wait(), seconds)
 
 
-def _begin_stop(app: Application) -> None:
+def _begin_stop(app: App) -> None:
     """SIGTERM: replies still being retried get STOP_GRACE_SECONDS more, then fail."""
     if "stop_by" not in app.bot_data:
         log.info("SIGTERM: taking no more updates, finishing the ones in flight")
@@ -514,11 +522,13 @@ def _begin_stop(app: Application) -> None:
 
 
 def _dialog(context: ContextTypes.DEFAULT_TYPE) -> Dialog:
-    return context.bot_data["dialog"]
+    dialog: Dialog = context.bot_data["dialog"]
+    return dialog
 
 
 def _settings(bot_data: dict[str, Any]) -> Settings:
-    return bot_data["settings"]
+    settings: Settings = bot_data["settings"]
+    return settings
 
 
 def _who(update: Update) -> tuple[str | None, str | None]:
@@ -560,7 +570,7 @@ def _poll(settings: Settings, questions: Store | None) -> None:
     app = build_application(settings, knowledge, store=questions, folder=folder)
     setup = app.post_init
 
-    async def post_init(app: Application) -> None:
+    async def post_init(app: App) -> None:
         if setup is not None:
             await setup(app)
         loop = asyncio.get_running_loop()
@@ -573,7 +583,7 @@ def _poll(settings: Settings, questions: Store | None) -> None:
     log.info("stopped polling; every update taken was handled")
 
 
-def _stop_polling(app: Application) -> None:
+def _stop_polling(app: App) -> None:
     _begin_stop(app)
     app.stop_running()
 
@@ -615,7 +625,7 @@ async def _serve_webhook(settings: Settings, token: str, questions: Store | None
         await server.close_all_connections()
 
 
-async def _bootstrap(app: Application, url: str, secret: str, retries: int) -> None:
+async def _bootstrap(app: App, url: str, secret: str, retries: int) -> None:
     """Initialize the Application and register the webhook, retrying network errors."""
     pause = 1.0
     for attempt in range(retries + 1):
@@ -643,7 +653,7 @@ def _in_thread(work: Callable[[], T]) -> asyncio.Future[T]:
         if error is not None:
             future.set_exception(error)
         else:
-            future.set_result(result)  # type: ignore[arg-type]
+            future.set_result(result)  # type: ignore[arg-type]  # no error means the call returned a T
 
     def target() -> None:
         try:
@@ -659,7 +669,7 @@ def _in_thread(work: Callable[[], T]) -> asyncio.Future[T]:
 
 async def _unless_stopped(work: asyncio.Future[T], stopping: asyncio.Event) -> T | None:
     """The result of `work`, or None when `stopping` is set first."""
-    stop = asyncio.ensure_future(stopping.wait())
+    stop: asyncio.Future[Any] = asyncio.ensure_future(stopping.wait())
     done, _ = await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
     stop.cancel()
     if work in done:

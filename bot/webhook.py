@@ -16,8 +16,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
-from tornado.web import RequestHandler, stream_request_body
 from tornado.web import Application as TornadoApplication
+from tornado.web import RequestHandler, stream_request_body
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class Serving:
     """What the server hands updates to: set once the articles are loaded, cleared on SIGTERM."""
 
-    app: Application | None = None
+    app: Application[Any, Any, Any, Any, Any, Any] | None = None
     articles: int | None = None
     accepting: bool = False
     stopping: bool = False
@@ -90,7 +90,7 @@ class _Updates(RequestHandler):
         log.warning("error in a webhook request: %s", value)
 
 
-def _parse(body: bytes, app: Application) -> Update | None:
+def _parse(body: bytes, app: Application[Any, Any, Any, Any, Any, Any]) -> Update | None:
     """The update in a request body, or None (logged) when it is not one."""
     try:
         data = json.loads(body)
@@ -138,7 +138,7 @@ def _access_log(handler: RequestHandler) -> None:
 
 def start_server(serving: Serving, path: str, secret: str, listen: str, port: int, max_body: int = MAX_BODY) -> HTTPServer:
     """Listen on `listen:port` (on the running event loop) and return the server."""
-    routes = [
+    routes: list[tuple[str, type[RequestHandler], dict[str, Any]]] = [
         (r"/healthz", _Health, {"serving": serving}),
         (f"/{path.strip('/')}", _Updates, {"serving": serving, "secret": secret, "max_body": max_body}),
     ]

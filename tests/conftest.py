@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.store.queued import QueuedStore
+    from bot.store.sqlite import SqliteStore
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -21,6 +27,7 @@ needs_shared = pytest.mark.skipif(
 )
 
 WriteCorpus = Callable[[dict[str, str]], Path]
+MakeStore = Callable[..., "QueuedStore"]
 
 
 def article(
@@ -199,7 +206,7 @@ def make_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path):  #
     opened = []
     url = request.getfixturevalue("postgres").new_database() if backend == "postgres" else None
 
-    def make(retention_days: int = 30, salt: str | None = "garam", start: bool = True, **options):  # noqa: ANN003, ANN202
+    def make(retention_days: int = 30, salt: str | None = "garam", start: bool = True, **options):  # noqa: ANN003, ANN202 - the store classes' own keyword options; returns a QueuedStore
         if url is not None:
             store = PostgresStore(url, retention_days, salt=salt, **options)
         else:
@@ -209,7 +216,27 @@ def make_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path):  #
         opened.append(store)
         return store
 
-    make.url = url  # type: ignore[attr-defined]
+    make.url = url  # type: ignore[attr-defined]  # tests read the database URL off the factory
     yield make
     for store in opened:
         store.close()
+
+
+@dataclasses.dataclass
+class Clock:
+    """A clock the test sets by hand: calling it gives `now`."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[SqliteStore]:
+    """A question log (SQLite in tmp_path, writer started), closed after the test."""
+    from bot.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
+    yield store
+    store.close()

@@ -64,6 +64,11 @@ class Emulator:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        if hasattr(self, "http"):
+            self.http.close()
 
 
 class BotProcess:
@@ -202,7 +207,7 @@ def eventually(read: Callable[[], T], timeout: float = 10.0) -> T:
         time.sleep(0.05)
 
 
-def _until(timeout: float, done) -> Iterator[None]:  # noqa: ANN001
+def _until(timeout: float, done: Callable[[], object]) -> Iterator[None]:
     """Yield until `done()` is true or `timeout` passes: polling an external process."""
     deadline = time.monotonic() + timeout
     while True:

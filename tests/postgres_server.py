@@ -13,7 +13,10 @@ from pathlib import Path
 def server_missing() -> str | None:
     """Why no server can be started here, or None."""
     if _bindir() is None:
-        return "PostgreSQL's server is not installed (no initdb beside `pg_config --bindir`; .ci/run installs the postgresql package)"
+        return (
+            "PostgreSQL's server is not installed"
+            " (no initdb beside `pg_config --bindir`; .ci/run installs the postgresql package)"
+        )
     if os.geteuid() == 0 and subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
         return "running as root, but there is no 'postgres' user to run the server as"
     return None

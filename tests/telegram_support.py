@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html.parser
 import itertools
 import json
 import time
@@ -13,6 +14,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
+
+from bot.knowledge import KnowledgeBase
+from bot.settings import Settings
+from bot.store.queued import QueuedStore
+from bot.telegram_app import build_application
 
 TOKEN = "123456789:AAH-test-token-for-offline-tests-only"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Areta", "username": "AretaTestBot"}
@@ -139,3 +145,41 @@ def keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
     if isinstance(markup, str):
         markup = json.loads(markup)
     return markup.get("inline_keyboard", [])
+
+
+class TelegramHTML(html.parser.HTMLParser):
+    """Checks that text uses only the tags Telegram accepts, properly nested; collects the visible text."""
+
+    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in self.ALLOWED, f"tag <{tag}> is not Telegram HTML"
+        if tag == "a":
+            assert [name for name, _ in attrs] == ["href"], f"<a> takes only href, got {attrs}"
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, f"</{tag}> does not close the open tag"
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def visible(text: str) -> str:
+    """What a user sees of a message in Telegram HTML, after checking its tags are Telegram's and closed."""
+    parser = TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == [], f"unclosed tags: {parser.stack}"
+    return parser.text
+
+
+def logged_application(settings: Settings, kb: KnowledgeBase, store: QueuedStore) -> tuple[Application, Recorder]:
+    """The real Application over `kb`, logging questions to `store`, its Bot API calls recorded."""
+    recorder = Recorder()
+    return build_application(settings, kb, request=recorder, store=store), recorder

@@ -6,13 +6,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
-from bot.articles import load_articles
-from bot.settings import Settings
 from conftest import CORPUS, WriteCorpus, article, needs_shared
 
+from bot.articles import LoadResult, load_articles
+from bot.settings import Settings
 
-def load(settings: Settings, folder: Path):
+
+def load(settings: Settings, folder: Path) -> LoadResult:
     return load_articles(folder, settings.knowledge, settings.site)
 
 

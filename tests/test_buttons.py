@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import CAREERS, WriteCorpus, article
+from telegram_support import TOKEN, USER, Recorder, callback, keyboard, message, running
 
 from bot.actions import MAX_BYTES, ButtonCodec
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
-from bot.store.sqlite import SqliteStore
 from bot.replies import Reply
 from bot.settings import Settings
+from bot.store.sqlite import SqliteStore
 from bot.telegram_app import build_application
-from conftest import CAREERS, WriteCorpus, article
-from telegram_support import TOKEN, USER, Recorder, callback, keyboard, message, running
 
 ASKER = "4242"
 OTHER = "777000111"
@@ -66,11 +67,8 @@ def many(write_corpus: WriteCorpus) -> Path:
 
 
 @pytest.fixture
-def dialog(settings: Settings, many: Path, tmp_path: Path):  # noqa: ANN201
-    log = SqliteStore(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
-    log.start()
-    yield Dialog(settings, KnowledgeBase.load(settings, many), store=log)
-    log.close()
+def dialog(settings: Settings, many: Path, log: SqliteStore) -> Dialog:
+    return Dialog(settings, KnowledgeBase.load(settings, many), store=log)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -96,7 +94,7 @@ def test_every_button_fits_telegram_limit_even_for_long_user_ids(dialog: Dialog,
         pytest.param(lambda data: "o:deadbeef:0", id="unsigned-old-format"),
     ],
 )
-def test_forged_or_altered_data_is_refused(dialog: Dialog, unsure: Settings, forge) -> None:  # noqa: ANN001
+def test_forged_or_altered_data_is_refused(dialog: Dialog, unsure: Settings, forge: Callable[[str], str]) -> None:
     data = buttons_of_every_kind(dialog, ASKER, unsure)["o"]
     reply = dialog.press(forge(data), ASKER)
     assert (reply.kind, reply.toast) == ("stale", unsure.texts.stale_button)

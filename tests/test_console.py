@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from conftest import WriteCorpus
+
 from bot.console import chat
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
@@ -57,7 +59,7 @@ def test_commands(settings: Settings, kb: KnowledgeBase) -> None:
     assert turns[5].startswith("Halo!")
 
 
-def test_paging_keys_stay_the_same_on_every_page(settings: Settings, write_corpus) -> None:  # noqa: ANN001
+def test_paging_keys_stay_the_same_on_every_page(settings: Settings, write_corpus: WriteCorpus) -> None:
     from conftest import article
 
     files = {f"a{i}.md": article(f"Artikel {i}", f"#### Isi {i}\n\nTeks {i}.\n", tags=[f"Tag {i}", f"Label {i}"]) for i in range(12)}

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
+from conftest import WriteCorpus, article
 
 from bot.dialog import Dialog
-from bot.store.sqlite import SqliteStore
 from bot.knowledge import KnowledgeBase
 from bot.replies import Button, Reply
 from bot.richtext import Span
 from bot.settings import Settings
-from conftest import WriteCorpus, article
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[SqliteStore]:
-    questions = SqliteStore(tmp_path / "questions.sqlite3", salt="garam", retention_days=30)
-    questions.start()
-    yield questions
-    questions.close()
+from bot.store.sqlite import SqliteStore
 
 
 @pytest.fixture

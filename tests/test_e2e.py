@@ -6,9 +6,11 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
+from emulator_client import BotProcess, Emulator, User, buttons, careers_bot, eventually
 
 from bot.settings import load_settings
-from emulator_client import BotProcess, Emulator, User, buttons, careers_bot, eventually
+
+pytestmark = pytest.mark.e2e
 
 TEXTS = load_settings(env={}).texts
 

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import Clock
+
 from bot.flood import FloodGuard, Verdict
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_allows_the_limit_warns_once_then_ignores_until_the_window_passes() -> None:

@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-import html.parser
-
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from conftest import PROJECT
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from telegram_support import visible
 
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
 from bot.replies import Reply
 from bot.settings import Settings, load_settings
 from bot.telegram_html import render, visible_length
-from conftest import PROJECT
-
-ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
-
-
-class TelegramHTML(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        assert tag in ALLOWED, f"tag <{tag}> is not Telegram HTML"
-        if tag == "a":
-            assert [name for name, _ in attrs] == ["href"]
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack.pop() == tag, f"</{tag}> does not close the open tag"
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
 
 
 def check(reply: Reply) -> None:
     text = render(reply.blocks, reply.footer)
-    parser = TelegramHTML()
-    parser.feed(text)
-    parser.close()
-    assert parser.stack == []
-    assert visible_length(parser.text) <= 4096
+    assert visible_length(visible(text)) <= 4096
     assert text.strip() or reply.toast
     for row in reply.buttons:
         for button in row:
@@ -100,11 +76,12 @@ def test_answers_quote_article_text_safely(dialog: Dialog) -> None:
 
 
 @pytest.fixture(scope="module")
-def telegram_app():  # noqa: ANN201
+def telegram_app():  # noqa: ANN201 - an Application; telegram is imported inside to keep collection fast
     import dataclasses
 
-    from bot.telegram_app import build_application
     from telegram_support import TOKEN, Recorder, running
+
+    from bot.telegram_app import build_application
 
     settings = load_settings(env={})
     settings = dataclasses.replace(
@@ -118,7 +95,7 @@ def telegram_app():  # noqa: ANN201
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(MESSAGES)
-def test_any_message_through_the_real_application_gets_one_valid_reply(telegram_app, text: str) -> None:  # noqa: ANN001
+def test_any_message_through_the_real_application_gets_one_valid_reply(telegram_app, text: str) -> None:  # noqa: ANN001 - the Application above
     from telegram_support import message
 
     feed, recorder = telegram_app
@@ -127,7 +104,4 @@ def test_any_message_through_the_real_application_gets_one_valid_reply(telegram_
     sent = recorder.sent("sendMessage")[before:]
     assert len(sent) == 1
     for params in sent:
-        parser = TelegramHTML()
-        parser.feed(params["text"])
-        parser.close()
-        assert parser.stack == [] and visible_length(parser.text) <= 4096
+        assert visible_length(visible(params["text"])) <= 4096

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import pytest
+from telegram_support import TOKEN, USER, Recorder, logged_application, message, process, running
 
 from bot.knowledge import KnowledgeBase
-from bot.store.sqlite import SqliteStore
 from bot.settings import Settings
+from bot.store.sqlite import SqliteStore
 from bot.telegram_app import build_application
-from telegram_support import TOKEN, USER, Recorder, message, process, running
 
 
 @pytest.fixture
@@ -20,11 +19,8 @@ def tg_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, token=TOKEN)
 
 
-def test_an_update_delivered_three_times_is_answered_and_logged_once(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = SqliteStore(tmp_path / "q.sqlite3", salt="garam", retention_days=30)
-    log.start()
-    recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, store=log)
+def test_an_update_delivered_three_times_is_answered_and_logged_once(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
+    app, recorder = logged_application(tg_settings, kb, log)
     again = message("gaji network engineer")
     with running(app) as feed:
         feed(again, again, again)

@@ -21,11 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT, WriteCorpus, article
 
 from bot.dialog import Dialog
 from bot.settings import Settings
 from bot.source import ArticleFolder
-from conftest import PROJECT, WriteCorpus, article
+
+pytestmark = pytest.mark.slow  # each runs `python -m bot` with memory and time limits
 
 MEMORY_MB = 1024
 TIMEOUT = 60
@@ -274,7 +276,10 @@ def test_a_yaml_alias_bomb_added_while_running_is_refused(docker: Path, data: Pa
 
 
 def test_a_few_aliases_are_still_fine(docker: Path, data: Path) -> None:
-    text = '---\ntitle: &t "Belajar Kubernetes"\ndescription: *t\ntags: &k [kubernetes, cluster]\ncategories: *k\n---\nKubernetes mengatur container.\n'
+    text = (
+        '---\ntitle: &t "Belajar Kubernetes"\ndescription: *t\ntags: &k [kubernetes, cluster]\ncategories: *k\n---\n'
+        "Kubernetes mengatur container.\n"
+    )
     (docker / "k8s.md").write_text(text, encoding="utf-8")
     records, _ = ask(data, docker, "kubernetes cluster")
     assert records[0]["article"] == "k8s" and records[0]["title"] == "Belajar Kubernetes"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CAREERS, WriteCorpus
 from scipy import sparse
 
 import bot.retrieval
@@ -15,7 +16,6 @@ from bot.decision import Answerer
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
 from bot.source import ArticleFolder
-from conftest import CAREERS, WriteCorpus
 
 
 @pytest.fixture

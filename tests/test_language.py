@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from conftest import WriteCorpus, article
 
-from bot.intents import Intents
 from bot.decision import Answerer
+from bot.intents import Intents
 from bot.knowledge import KnowledgeBase
 from bot.normalize import Normalizer
 from bot.repair import WordRepair, informal_forms
 from bot.settings import Settings
-from conftest import WriteCorpus, article
 
 
 @pytest.fixture
@@ -127,13 +127,13 @@ def test_informal_questions_on_the_bundled_articles_are_answered(settings: Setti
 def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(settings: Settings, write_corpus: WriteCorpus) -> None:
     body = (
         "#### Bahasa Go\n\nGolang dibuat untuk membangun server yang cepat.\n\n"
-        "#### Sejarah\n\nGolang dibuat di Google dan diperkenalkan pada 2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
+        "#### Sejarah\n\nGolang dibuat di Google dan diperkenalkan pada " "2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
     )
     from conftest import CAREERS
 
     named = Answerer(KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body)})), settings.retrieval, settings.language)
     decision = named.decide("golang dibuat siapa?")
-    assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr]
+    assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr]  # an answer or a follow-up is what the test expects
     unnamed = Answerer(
         KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body.split("#### Sejarah")[0])})), settings.retrieval, settings.language
     )

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import CAREERS
+from emulator_client import TOKEN, BotProcess, Emulator, User, buttons, careers_bot, eventually, free_port
 
 from bot.settings import load_settings
 from bot.store.postgres import PostgresStore
 from bot.telegram_app import webhook_path, webhook_secret
-from conftest import CAREERS
-from emulator_client import TOKEN, BotProcess, Emulator, User, buttons, careers_bot, eventually, free_port
 
 TEXTS = load_settings(env={}).texts
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}

@@ -6,12 +6,12 @@ import logging
 from pathlib import Path
 
 import pytest
+from conftest import CAREERS, WriteCorpus, article
 
 from bot.cli import main
 from bot.decision import Answerer
 from bot.settings import Settings
 from bot.source import ArticleFolder
-from conftest import CAREERS, WriteCorpus, article
 
 TAUGHT = """
 questions:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-
 import pytest
+from conftest import CORPUS, EVAL, needs_shared
 
 from bot.dialog import Dialog
-from bot.evaluation import ConversationReport, Report, asker, evaluate, evaluate_conversations, load_conversations, load_questions
-from bot.source import ArticleFolder
+from bot.evaluation import (
+    ConversationReport,
+    Report,
+    asker,
+    evaluate,
+    evaluate_conversations,
+    load_conversations,
+    load_questions,
+)
 from bot.settings import Settings
-from conftest import CORPUS, EVAL, needs_shared
+from bot.source import ArticleFolder
 
 # Reached on ../shared/eval/dev-questions.yaml and dev-conversations.yaml (as `python -m bot
 # eval` reports them); a plain TfidfVectorizer() over whole sections reaches accuracy@1 0.63,

@@ -9,9 +9,10 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+from conftest import PROJECT, MakeStore
+
 from bot.settings import Settings
 from bot.store import Entry
-from conftest import PROJECT
 
 DAY = 86400
 # Midnight UTC three days ago: questions around it fall on other days in Jakarta (UTC+7).
@@ -79,7 +80,7 @@ class Page(HTMLParser):
         return self.tables[table][1:]  # without the head
 
 
-def write_log(make_store, backend: str, settings: Settings) -> None:  # noqa: ANN001
+def write_log(make_store: MakeStore, backend: str, settings: Settings) -> None:
     if backend == "postgres":
         store = make_store()
     else:
@@ -94,7 +95,7 @@ def write_log(make_store, backend: str, settings: Settings) -> None:  # noqa: AN
     store.close()
 
 
-def report_html(settings: Settings, make_store, backend: str, out: Path, *args: str) -> str:  # noqa: ANN001
+def report_html(settings: Settings, make_store: MakeStore, backend: str, out: Path, *args: str) -> str:
     env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
     env.pop("DATABASE_URL", None)
     if backend == "postgres":
@@ -107,7 +108,7 @@ def report_html(settings: Settings, make_store, backend: str, out: Path, *args: 
 
 
 def test_the_page_shows_the_logs_figures_on_jakarta_days(
-    make_store, backend: str, settings: Settings, careers: Path, tmp_path: Path,
+    make_store: MakeStore, backend: str, settings: Settings, careers: Path, tmp_path: Path,
 ) -> None:
     write_log(make_store, backend, settings)
     out = tmp_path / "report.html"
@@ -132,7 +133,7 @@ def test_the_page_shows_the_logs_figures_on_jakarta_days(
 
 
 def test_logged_text_is_escaped_masked_and_stripped_everywhere_and_nothing_loads(
-    make_store, backend: str, settings: Settings, tmp_path: Path,
+    make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path,
 ) -> None:
     write_log(make_store, backend, settings)
     text = report_html(settings, make_store, backend, tmp_path / "report.html")
@@ -147,7 +148,7 @@ def test_logged_text_is_escaped_masked_and_stripped_everywhere_and_nothing_loads
     assert '<meta name=viewport content="width=device-width, initial-scale=1">' in text
 
 
-def test_an_empty_period_is_a_page_that_says_so(make_store, backend: str, settings: Settings, tmp_path: Path) -> None:
+def test_an_empty_period_is_a_page_that_says_so(make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path) -> None:
     write_log(make_store, backend, settings)
     out = tmp_path / "report.html"
     page = Page(report_html(settings, make_store, backend, out, "--since", "0.01"))  # after every logged question
@@ -155,7 +156,7 @@ def test_an_empty_period_is_a_page_that_says_so(make_store, backend: str, settin
     assert "Belum ada pertanyaan pada periode ini." in out.read_text(encoding="utf-8")
 
 
-def test_the_terminal_report_counts_days_in_the_report_time_zone(make_store, backend: str, settings: Settings) -> None:
+def test_the_terminal_report_counts_days_in_the_report_time_zone(make_store: MakeStore, backend: str, settings: Settings) -> None:
     write_log(make_store, backend, settings)
     env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
     env.pop("DATABASE_URL", None)

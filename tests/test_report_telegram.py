@@ -13,14 +13,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import MakeStore
+from emulator_client import TOKEN, Emulator, User, careers_bot, eventually
+from test_report_page import Page
 
 from bot.digest import schedule, week_label
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings, load_settings
 from bot.store import Entry
 from bot.telegram_app import build_application
-from emulator_client import TOKEN, Emulator, User, careers_bot, eventually
-from test_report_page import Page
 
 TEXTS = load_settings(env={}).texts
 
@@ -92,7 +93,7 @@ async def run_weekly_job(settings: Settings, kb: KnowledgeBase, store) -> None: 
 
 
 def test_the_weekly_digest_reaches_every_admin_once_across_processes(
-    emulator: Emulator, make_store, settings: Settings, kb: KnowledgeBase,
+    emulator: Emulator, make_store: MakeStore, settings: Settings, kb: KnowledgeBase,
 ) -> None:
     admins = (User(emulator), User(emulator))
     configured = digest_settings(settings, emulator, tuple(a.id for a in admins))
@@ -128,7 +129,7 @@ def test_the_weekly_digest_reaches_every_admin_once_across_processes(
     assert not store.claim("digest", week_label(now, configured.report.timezone))
 
 
-def test_the_digest_is_off_by_default(emulator: Emulator, make_store, settings: Settings, kb: KnowledgeBase) -> None:
+def test_the_digest_is_off_by_default(emulator: Emulator, make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
     configured = dataclasses.replace(digest_settings(settings, emulator, (5,)), report=settings.report)
     app = build_application(configured, kb, store=make_store())
     assert settings.report.digest is False

@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import PROJECT, Clock, MakeStore
+from telegram_support import TOKEN, Recorder, message, running
 
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
 from bot.store import Entry, reports
+from bot.store.queued import QueuedStore
 from bot.telegram_app import build_application
-from conftest import PROJECT
-from telegram_support import TOKEN, Recorder, message, running
 
 DAY = 86400.0
 NOW = 1_000 * DAY
@@ -30,12 +31,7 @@ ASKED = [
 ]
 
 
-class Clock:
-    def __call__(self) -> float:
-        return NOW
-
-
-def fill(store, asked=ASKED, now: float = NOW) -> None:  # noqa: ANN001
+def fill(store: QueuedStore, asked: list[tuple[str, bool, str | None, int | None, int]] = ASKED, now: float = NOW) -> None:
     for n, (q, answered, article, vote, day) in enumerate(asked):
         store.record(Entry(f"r{n}", q, answered, article, "S" if article else None, 0.5, str(n), "private", now - day * DAY))
         if vote is not None:
@@ -43,8 +39,8 @@ def fill(store, asked=ASKED, now: float = NOW) -> None:  # noqa: ANN001
     store.flush()
 
 
-def test_report_figures(make_store, settings: Settings) -> None:
-    store = make_store(retention_days=3650, clock=Clock())
+def test_report_figures(make_store: MakeStore, settings: Settings) -> None:
+    store = make_store(retention_days=3650, clock=Clock(NOW))
     fill(store)
     assert store.totals(0) == reports.Totals(5, 2, 5, 1, 1)
     assert reports.most_asked(store, 0)[0] == reports.Group("apa itu vlan", 2, ("apa itu vlan", "Apa itu VLAN?"))
@@ -59,7 +55,7 @@ def test_report_figures(make_store, settings: Settings) -> None:
     assert store.totals(reports.since(1.5, NOW)).questions == 4
 
 
-def run_report(settings: Settings, make_store, backend: str, *args: str) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+def run_report(settings: Settings, make_store: MakeStore, backend: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
     env.pop("DATABASE_URL", None)
     if backend == "postgres":
@@ -67,7 +63,7 @@ def run_report(settings: Settings, make_store, backend: str, *args: str) -> subp
     return subprocess.run([sys.executable, "-m", "bot", "report", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
 
 
-def test_report_command_and_csv(make_store, backend: str, settings: Settings, tmp_path: Path) -> None:
+def test_report_command_and_csv(make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path) -> None:
     store = make_store() if backend == "postgres" else None
     if store is None:
         from bot.store.sqlite import SqliteStore
@@ -99,7 +95,7 @@ HOSTILE = [
 ]
 
 
-def test_report_neutralizes_formulas_control_characters_and_personal_data(make_store, backend: str, settings: Settings, tmp_path: Path) -> None:
+def test_report_neutralizes_formulas_control_characters_and_personal_data(make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path) -> None:
     """Questions logged by an older version (unmasked) are still masked when reported."""
     store = make_store() if backend == "postgres" else None
     if store is None:
@@ -130,7 +126,7 @@ def test_report_without_a_log_is_one_clear_line(tmp_path: Path) -> None:
     assert done.stderr.strip() == f"error: no question log at {tmp_path / 'questions.sqlite3'} yet: it is written while the Telegram bot runs"
 
 
-def test_stats_and_unanswered_give_the_same_figures_on_both_backends(make_store, settings: Settings, kb: KnowledgeBase) -> None:
+def test_stats_and_unanswered_give_the_same_figures_on_both_backends(make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
     store = make_store(retention_days=3650)
     now = time.time()
     fill(store, now=now)
@@ -147,7 +143,7 @@ def test_stats_and_unanswered_give_the_same_figures_on_both_backends(make_store,
 
 
 def test_the_log_keeps_the_decision_and_the_article_an_unanswered_question_came_closest_to(
-    make_store, settings: Settings, kb: KnowledgeBase,
+    make_store: MakeStore, settings: Settings, kb: KnowledgeBase,
 ) -> None:
     from bot.dialog import Dialog
 

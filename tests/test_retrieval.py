@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from conftest import WriteCorpus, article
+
+from bot.decision import Decision
 from bot.knowledge import KnowledgeBase
 from bot.normalize import Normalizer
 from bot.settings import Settings
-from conftest import WriteCorpus, article
 
 
 @pytest.mark.parametrize(
@@ -19,7 +22,7 @@ from conftest import WriteCorpus, article
         pytest.param("FRAMEWORK FRONTEND yg populer apa aja??", "2025-01-03-frontend", "Framework Frontend", "React", id="case-and-punctuation"),
     ],
 )
-def test_finds_the_answering_section_and_paragraph(decide, question: str, article_id: str, section: str, snippet: str) -> None:  # noqa: ANN001
+def test_finds_the_answering_section_and_paragraph(decide: Callable[[str], Decision], question: str, article_id: str, section: str, snippet: str) -> None:
     decision = decide(question)
     assert decision.kind == "answer"
     result, best = decision.result, decision.answer
@@ -45,7 +48,7 @@ def test_candidates_are_the_top_five_best_first(kb: KnowledgeBase) -> None:
         pytest.param("jadwal kereta ke bandung besok", id="unrelated"),
     ],
 )
-def test_out_of_scope_questions_are_declined(decide, question: str) -> None:  # noqa: ANN001
+def test_out_of_scope_questions_are_declined(decide: Callable[[str], Decision], question: str) -> None:
     decision = decide(question)
     assert decision.kind == "none"
     assert decision.answer is None

@@ -31,7 +31,7 @@ def test_bundled_settings_load_with_project_relative_paths() -> None:
 def test_settings_are_frozen() -> None:
     settings = load_settings(env={})
     with pytest.raises(dataclasses.FrozenInstanceError):
-        settings.data_dir = Path("/elsewhere")  # type: ignore[misc]
+        settings.data_dir = Path("/elsewhere")  # type: ignore[misc]  # the point: assigning must fail
 
 
 def test_environment_sets_data_dir_and_token_which_never_shows_in_repr(tmp_path: Path) -> None:

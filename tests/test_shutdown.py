@@ -10,10 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import CAREERS
 from emulator_client import BotProcess, Emulator, User, careers_bot, emulator_missing, eventually
 from test_webhook_server import SECRET, Webhook, update
+
+pytestmark = pytest.mark.e2e
 
 QUESTIONS = ["gaji network engineer", "apa itu backend developer", "framework frontend", "sertifikasi jaringan"]
 
@@ -31,6 +32,7 @@ def stop_and_time(process: BotProcess) -> float:
     process.process.send_signal(signal.SIGTERM)
     code = process.process.wait(timeout=30)
     elapsed = time.monotonic() - start
+    process.stop()  # already exited: closes its log file
     assert code == 0, process.output()
     return elapsed
 

@@ -10,15 +10,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import CAREERS, WriteCorpus, article
 
 import bot.source
 from bot.decision import Answerer, Decision
 from bot.dialog import Dialog
-from bot.retrieval import Candidate
 from bot.knowledge import KnowledgeBase
+from bot.retrieval import Candidate
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
-from conftest import CAREERS, WriteCorpus, article
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ class TestReload:
             assert release.wait(10)
             return real()
 
-        source.refresh = slow_refresh  # type: ignore[method-assign]
+        source.refresh = slow_refresh  # type: ignore[method-assign]  # slows one refresh to widen the race
         touch(folder / "2025-02-01-qa.md", article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak.\n"))
         reloader = Reloader(source, lambda kb: setattr(dialog, "knowledge", kb), seconds=1)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from conftest import MakeStore
+
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
 from bot.replies import Reply
@@ -18,7 +20,7 @@ def action(dialog: Dialog, reply: Reply, kind: str) -> str:
     return next(b.action for row in reply.buttons for b in row if b.action and dialog.codec.decode(b.action).kind == kind)
 
 
-def test_a_button_sent_before_a_restart_works_after_it(settings: Settings, kb: KnowledgeBase, make_store) -> None:  # noqa: ANN001
+def test_a_button_sent_before_a_restart_works_after_it(settings: Settings, kb: KnowledgeBase, make_store: MakeStore) -> None:
     signed = dataclasses.replace(settings, secret="rahasia-bersama")
     before = make_store()
     answer = Dialog(signed, kb, store=before).ask("apa itu backend developer?", ASKER, "private")
@@ -32,7 +34,7 @@ def test_a_button_sent_before_a_restart_works_after_it(settings: Settings, kb: K
     assert after.press(helpful, ASKER).kind == "feedback"
 
 
-def test_the_chats_topic_survives_a_restart_and_is_kept_hashed(settings: Settings, kb: KnowledgeBase, make_store) -> None:  # noqa: ANN001
+def test_the_chats_topic_survives_a_restart_and_is_kept_hashed(settings: Settings, kb: KnowledgeBase, make_store: MakeStore) -> None:
     before = make_store()
     Dialog(settings, kb, store=before).ask("apa itu backend developer?", ASKER, "private")
     before.flush()
@@ -45,17 +47,17 @@ def test_the_chats_topic_survives_a_restart_and_is_kept_hashed(settings: Setting
     assert ASKER not in repr([q for q in after.logged(0)])  # users only ever as salted hashes
 
 
-def test_hapusdata_drops_the_users_buttons_and_topic_from_the_store(settings: Settings, kb: KnowledgeBase, make_store) -> None:  # noqa: ANN001
+def test_hapusdata_drops_the_users_buttons_and_topic_from_the_store(settings: Settings, kb: KnowledgeBase, make_store: MakeStore) -> None:
     store = make_store()
     dialog = Dialog(settings, kb, store=store)
     answer = dialog.ask("apa itu backend developer?", ASKER, "private")
     others = action(dialog, answer, "o")
     assert dialog.press(dialog.codec.encode(ASKER, "x", "y"), ASKER).kind == "forget_done"
     assert dialog.press(others, ASKER).kind == "stale"
-    assert Dialog(settings, kb, store=store).turn("terus gajinya berapa?", ASKER, "private").decision.follows is False  # type: ignore[union-attr]
+    assert Dialog(settings, kb, store=store).turn("terus gajinya berapa?", ASKER, "private").decision.follows is False  # type: ignore[union-attr]  # an answer or a follow-up is what the test expects
 
 
-def test_retention_pruning_runs_once_a_day_across_processes(make_store) -> None:  # noqa: ANN001
+def test_retention_pruning_runs_once_a_day_across_processes(make_store: MakeStore) -> None:
     one, two = make_store(), make_store()
     now = 1_800_000_000.0
     assert prune_once(one, now) is True

@@ -8,27 +8,21 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT, Clock, MakeStore
 
 from bot.store import Entry, Forgotten, StoreUnavailable
 from bot.store.base import ButtonState
+from bot.store.queued import QueuedStore
 from bot.store.sqlite import SqliteStore
-from conftest import PROJECT
 
 DAY = 86400.0
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def hold_write_lock(make_store, backend: str, tmp_path: Path):  # noqa: ANN001, ANN201
+def hold_write_lock(make_store: MakeStore, backend: str, tmp_path: Path) -> Callable[[], object]:
     """Another client holding the write lock of the store's tables; call the result to let go."""
     if backend == "sqlite":
         blocker = sqlite3.connect(tmp_path / "questions.sqlite3", isolation_level=None)
@@ -41,7 +35,7 @@ def hold_write_lock(make_store, backend: str, tmp_path: Path):  # noqa: ANN001, 
     return lambda: (blocker.commit(), blocker.close())
 
 
-def test_an_acknowledged_entry_is_stored(make_store) -> None:
+def test_an_acknowledged_entry_is_stored(make_store: MakeStore) -> None:
     store = make_store()
     store.record(Entry("r1", "apa itu vlan", True, "vlan", "Apa Itu VLAN?", 0.5, "42", "private")).result(10)
     (row,) = store.logged(0)
@@ -57,7 +51,7 @@ def test_the_sqlite_log_is_a_wal_file(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_writing_does_not_wait_for_the_database(make_store, backend: str, tmp_path: Path) -> None:
+def test_writing_does_not_wait_for_the_database(make_store: MakeStore, backend: str, tmp_path: Path) -> None:
     store = make_store()
     store.flush()
     release = hold_write_lock(make_store, backend, tmp_path)
@@ -73,17 +67,17 @@ def test_writing_does_not_wait_for_the_database(make_store, backend: str, tmp_pa
     assert store.get_button("b1", "8").mine is False
 
 
-def button_stamp(store, ref: str) -> float:  # noqa: ANN001
+def button_stamp(store: QueuedStore, ref: str) -> float:
     return store.get_button(ref, None).created_at
 
 
-def test_users_are_stored_only_as_salted_hashes(make_store) -> None:
+def test_users_are_stored_only_as_salted_hashes(make_store: MakeStore) -> None:
     a, b = make_store(salt="satu"), make_store(salt="dua")
     assert a.user_hash(4242) == a.user_hash("4242") != b.user_hash(4242)
     assert "4242" not in a.user_hash(4242)
 
 
-def test_without_a_salt_given_one_is_created_once_and_kept(make_store, backend: str, tmp_path: Path) -> None:
+def test_without_a_salt_given_one_is_created_once_and_kept(make_store: MakeStore, backend: str, tmp_path: Path) -> None:
     first = make_store(salt=None)
     assert first.wait_available(10)
     second = make_store(salt=None)
@@ -93,7 +87,7 @@ def test_without_a_salt_given_one_is_created_once_and_kept(make_store, backend: 
         assert (tmp_path / "log-salt").stat().st_mode & 0o777 == 0o600
 
 
-def test_old_entries_are_pruned_by_the_retention_period(make_store) -> None:
+def test_old_entries_are_pruned_by_the_retention_period(make_store: MakeStore) -> None:
     clock = Clock(1_000 * DAY)
     store = make_store(retention_days=30, clock=clock)
     store.record(Entry("old", "pertanyaan lama", True, asked_at=clock.now - 31 * DAY))
@@ -107,7 +101,7 @@ def test_old_entries_are_pruned_by_the_retention_period(make_store) -> None:
     assert reopened.totals(0).questions == 0
 
 
-def test_a_user_can_delete_everything_about_them(make_store) -> None:
+def test_a_user_can_delete_everything_about_them(make_store: MakeStore) -> None:
     store = make_store()
     for n, user in enumerate(["1", "1", "2"]):
         store.record(Entry(f"r{n}", f"pertanyaan {n}", True, user=user))
@@ -120,7 +114,7 @@ def test_a_user_can_delete_everything_about_them(make_store) -> None:
     assert store.get_button("b2", "2") is not None and store.get_context("chat2", 3600) == {"last": 2}
 
 
-def test_conversation_context_expires_and_can_be_deleted(make_store) -> None:
+def test_conversation_context_expires_and_can_be_deleted(make_store: MakeStore) -> None:
     clock = Clock(1_000 * DAY)
     store = make_store(clock=clock)
     store.put_context("chat-1", "1", {"topic": "vlan"})
@@ -134,7 +128,7 @@ def test_conversation_context_expires_and_can_be_deleted(make_store) -> None:
     assert store.get_context("chat-1", 600) is None
 
 
-def test_a_job_is_claimed_by_exactly_one_process(make_store, backend: str, tmp_path: Path) -> None:
+def test_a_job_is_claimed_by_exactly_one_process(make_store: MakeStore, backend: str, tmp_path: Path) -> None:
     store = make_store()
     store.flush()
     if backend == "sqlite":
@@ -165,7 +159,7 @@ def test_a_job_is_claimed_by_exactly_one_process(make_store, backend: str, tmp_p
     assert store.claim("daily-report", "2026-11-30") is True
 
 
-def test_no_acknowledged_entry_is_lost_when_the_process_is_killed(make_store, backend: str, tmp_path: Path) -> None:
+def test_no_acknowledged_entry_is_lost_when_the_process_is_killed(make_store: MakeStore, backend: str, tmp_path: Path) -> None:
     store = make_store()
     store.flush()
     if backend == "sqlite":
@@ -188,16 +182,16 @@ def test_no_acknowledged_entry_is_lost_when_the_process_is_killed(make_store, ba
                 print(f"ACK r{{n}}", flush=True)
         """
     )
-    child = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    acknowledged = [child.stdout.readline().split()[1] for _ in range(40)]
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(10)
+    with subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        acknowledged = [child.stdout.readline().split()[1] for _ in range(40)]
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
     stored = {r.ref for r in store.logged(0)}
     assert set(acknowledged) <= stored
 
 
-def test_a_full_buffer_drops_writes_with_a_counted_warning(make_store, backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_full_buffer_drops_writes_with_a_counted_warning(make_store: MakeStore, backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     store = make_store(buffer=5)
     store.flush()
     release = hold_write_lock(make_store, backend, tmp_path)
@@ -216,7 +210,7 @@ def test_a_full_buffer_drops_writes_with_a_counted_warning(make_store, backend: 
     assert store.totals(0).questions == len(kept)
 
 
-def test_button_state_and_context_of_one_owner_can_be_deleted(make_store, backend: str, tmp_path: Path) -> None:
+def test_button_state_and_context_of_one_owner_can_be_deleted(make_store: MakeStore, backend: str, tmp_path: Path) -> None:
     store = make_store()
     store.put_button("b1", "1", {"q": 1})
     store.put_context("chat-1", "1", {"topic": "vlan"})

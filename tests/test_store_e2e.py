@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.settings import load_settings
 from conftest import PROJECT
 from emulator_client import Emulator, User, buttons, careers_bot
+from postgres_server import PostgresServer
+
+from bot.settings import load_settings
 
 TEXTS = load_settings(env={}).texts
 PASSWORD = "hunter2secret"
@@ -59,6 +60,7 @@ def exercise(emulator: Emulator, root: Path, extra_env: dict[str, str]) -> str:
     return bot.output()
 
 
+@pytest.mark.e2e
 def test_a_corrupt_sqlite_log_does_not_stop_the_bot(emulator: Emulator, tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "questions.sqlite3").write_bytes(b"not a database at all\n" * 100)
@@ -69,6 +71,7 @@ def test_a_corrupt_sqlite_log_does_not_stop_the_bot(emulator: Emulator, tmp_path
     ]
 
 
+@pytest.mark.e2e
 def test_an_unreachable_database_does_not_stop_the_bot_and_its_password_is_never_logged(emulator: Emulator, tmp_path: Path) -> None:
     url = f"postgresql://bot:{PASSWORD}@/bot?host={tmp_path}/no-server-here"
     output = exercise(emulator, tmp_path, {"DATABASE_URL": url})
@@ -87,7 +90,8 @@ def test_check_and_ask_need_no_writable_data_folder(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
 
 
-def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator, postgres, tmp_path: Path) -> None:
+@pytest.mark.e2e
+def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator, postgres: PostgresServer, tmp_path: Path) -> None:
     from bot.store.postgres import PostgresStore
 
     url = postgres.new_database()

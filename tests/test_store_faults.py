@@ -13,11 +13,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT
+from postgres_server import PostgresServer
 
 from bot.store import Entry, Forgotten, StoreUnavailable
 from bot.store.postgres import PostgresStore
 from bot.store.sqlite import SqliteStore
-from conftest import PROJECT
 
 # The question log's schema as first shipped (bot/questionlog.py at commit 6829759), verbatim.
 SCHEMA_6829759 = """
@@ -50,7 +51,7 @@ def old_log(data_dir: Path, salt: str = "garam-lama") -> Path:
         for n, (user, question) in enumerate([("11", "apa itu vlan"), ("11", "harga kursus"), ("22", "alamat kantor")]):
             user_hash = hashlib.blake2b(f"{salt}:{user}".encode(), digest_size=10).hexdigest()
             db.execute(
-                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, question, answered, vote) VALUES (?, ?, ?, 'private', ?, ?, ?)",
+                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, " "question, answered, vote) VALUES (?, ?, ?, 'private', ?, ?, ?)",
                 (f"abcd{n}", 1.8e9 + n, user_hash, question, int(n == 0), 1 if n == 0 else None),
             )
     return path
@@ -79,7 +80,7 @@ def bot_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
                           capture_output=True, text=True, timeout=120)
 
 
-def test_migrate_log_copies_the_log_and_its_salt_once(postgres, tmp_path: Path) -> None:
+def test_migrate_log_copies_the_log_and_its_salt_once(postgres: PostgresServer, tmp_path: Path) -> None:
     old_log(tmp_path / "data")
     url = postgres.new_database()
     env = {"BOT_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url}
@@ -135,7 +136,7 @@ def writes_in_a_child(url: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_a_database_crash_mid_writes_loses_no_acknowledged_entry(postgres) -> None:
+def test_a_database_crash_mid_writes_loses_no_acknowledged_entry(postgres: PostgresServer) -> None:
     url = postgres.new_database()
     child = writes_in_a_child(url)
     assert child.stdout is not None
@@ -153,7 +154,8 @@ def test_a_database_crash_mid_writes_loses_no_acknowledged_entry(postgres) -> No
     assert errors.count("database unavailable") == 1, errors
 
 
-def test_unreachable_at_start_buffers_and_writes_when_back(postgres) -> None:
+@pytest.mark.slow
+def test_unreachable_at_start_buffers_and_writes_when_back(postgres: PostgresServer) -> None:
     url = postgres.new_database()
     postgres.stop("immediate")
     try:
@@ -233,7 +235,7 @@ def test_a_data_folder_that_cannot_be_written_is_retried_in_the_background(tmp_p
     assert len(warned.messages) == 1 and warned.messages[0].startswith("question log unavailable")
 
 
-def test_two_processes_upgrading_a_new_database_together(postgres) -> None:
+def test_two_processes_upgrading_a_new_database_together(postgres: PostgresServer) -> None:
     url = postgres.new_database()
     script = textwrap.dedent(
         f"""

@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+from pathlib import Path
 
+import pytest
+from conftest import MakeStore
+from postgres_server import PostgresServer
 from telegram import Update
+from telegram.ext import Application
+from telegram_support import TOKEN, Recorder, callback, keyboard, message, running
 
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
 from bot.store import Entry
 from bot.telegram_app import build_application
-from telegram_support import TOKEN, Recorder, callback, keyboard, message, running
 
 ADMIN = {"id": 7, "is_bot": False, "first_name": "Admin"}
 WORDS = "kursus harga jadwal lokasi sertifikat ujian mikrotik cisco linux python jaringan server cloud docker " \
@@ -30,14 +35,15 @@ def admin_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, token=TOKEN, telegram=dataclasses.replace(settings.telegram, admin_ids=(7,)))
 
 
-async def concurrently(app, first: dict, then: dict) -> None:  # noqa: ANN001
+async def concurrently(app: Application, first: dict, then: dict) -> None:
     """Process `first`, and `then` as soon as the first has started (two users at once)."""
     started = asyncio.create_task(app.process_update(Update.de_json(first, app.bot)))
     await asyncio.sleep(0)  # let the first update begin
     await asyncio.gather(started, app.process_update(Update.de_json(then, app.bot)))
 
 
-def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(make_store, settings: Settings, kb: KnowledgeBase) -> None:
+@pytest.mark.slow
+def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
     store = make_store(retention_days=3650)
     for n, q in enumerate(unanswered_questions(4000)):
         store.record(Entry(f"r{n}", q, False, user=str(n)))
@@ -56,7 +62,8 @@ def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(mak
     assert "×" in sent[1]["text"]
 
 
-def test_hapusdata_while_the_store_is_unreachable_says_so(postgres, settings: Settings, kb: KnowledgeBase) -> None:
+@pytest.mark.slow
+def test_hapusdata_while_the_store_is_unreachable_says_so(postgres: PostgresServer, settings: Settings, kb: KnowledgeBase) -> None:
     from bot.store.postgres import PostgresStore
 
     store = PostgresStore.open(postgres.new_database(), retention_days=30, salt="s")
@@ -85,7 +92,7 @@ def test_hapusdata_while_the_store_is_unreachable_says_so(postgres, settings: Se
 
 
 
-def test_phone_numbers_and_emails_never_reach_the_log_or_the_admins(make_store, settings: Settings, kb: KnowledgeBase) -> None:
+def test_phone_numbers_and_emails_never_reach_the_log_or_the_admins(make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
     store = make_store()
     recorder = Recorder()
     app = build_application(admin_settings(settings), kb, request=recorder, store=store)
@@ -100,7 +107,7 @@ def test_phone_numbers_and_emails_never_reach_the_log_or_the_admins(make_store, 
     assert "5555" not in report and "sari.dewi" not in report and "[nomor]" in report
 
 
-def test_hapusdata_waiting_for_a_locked_log_does_not_hold_up_other_users(settings: Settings, kb: KnowledgeBase, tmp_path) -> None:  # noqa: ANN001
+def test_hapusdata_waiting_for_a_locked_log_does_not_hold_up_other_users(settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
     import sqlite3
 
     from bot.store.sqlite import SqliteStore
@@ -148,7 +155,7 @@ PHONES_AND_EMAILS = [
 ]
 
 
-def test_each_way_of_writing_a_phone_number_is_masked_and_prices_are_not(settings: Settings, kb: KnowledgeBase, tmp_path) -> None:  # noqa: ANN001
+def test_each_way_of_writing_a_phone_number_is_masked_and_prices_are_not(settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
     from bot.store.sqlite import SqliteStore
 
     store = SqliteStore.open(tmp_path, retention_days=30, salt="s")

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html.parser
 import logging
-
-from pathlib import Path
+from typing import NoReturn
 
 import pytest
+from conftest import WriteCorpus, article
 from telegram.error import NetworkError
+from telegram.ext import Application
+from telegram_support import (
+    TOKEN,
+    Recorder,
+    callback,
+    inline,
+    keyboard,
+    logged_application,
+    message,
+    process,
+    running,
+    visible,
+)
 
 from bot.knowledge import KnowledgeBase
-from bot.store.sqlite import SqliteStore
 from bot.settings import Settings
+from bot.store.sqlite import SqliteStore
 from bot.telegram_app import build_application
-from conftest import WriteCorpus, article
-from telegram_support import TOKEN, Recorder, callback, inline, keyboard, message, process, running
 
 
 @pytest.fixture
@@ -31,47 +41,18 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def app(tg_settings: Settings, kb: KnowledgeBase, recorder: Recorder):
+def app(tg_settings: Settings, kb: KnowledgeBase, recorder: Recorder) -> Application:
     return build_application(tg_settings, kb, request=recorder)
 
 
-class TelegramHTML(html.parser.HTMLParser):
-    """Checks that text uses only the tags Telegram accepts, properly nested."""
-
-    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        assert tag in self.ALLOWED, tag
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack.pop() == tag, tag
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
-
-
-def visible(text: str) -> str:
-    parser = TelegramHTML()
-    parser.feed(text)
-    parser.close()
-    assert parser.stack == []
-    return parser.text
-
-
-def test_start_sends_the_welcome_in_html(app, recorder: Recorder, tg_settings: Settings) -> None:
+def test_start_sends_the_welcome_in_html(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
     process(app, message("/start"))
     (sent,) = recorder.sent()
     assert sent["parse_mode"] == "HTML"
     assert visible(sent["text"]).startswith("Halo! 👋 Aku asisten tanya-jawab Areta Training Center.")
 
 
-def test_tanya_answers_with_heading_paragraph_source_and_buttons(app, recorder: Recorder, tg_settings: Settings) -> None:
+def test_tanya_answers_with_heading_paragraph_source_and_buttons(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
     process(app, message("/tanya apa itu backend developer?"))
     (sent,) = recorder.sent()
     assert sent["text"].startswith("<b>Apa Itu Backend Developer?</b>\nBackend developer adalah pengembang")
@@ -84,13 +65,13 @@ def test_tanya_answers_with_heading_paragraph_source_and_buttons(app, recorder: 
     assert sent["link_preview_options"] == {"is_disabled": True}
 
 
-def test_plain_text_in_private_chat_is_a_question(app, recorder: Recorder) -> None:
+def test_plain_text_in_private_chat_is_a_question(app: Application, recorder: Recorder) -> None:
     process(app, message("gaji network engineer brp sih"))
     (sent,) = recorder.sent()
     assert sent["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
 
 
-def test_tanya_alone_asks_for_the_question_with_force_reply(app, recorder: Recorder, tg_settings: Settings) -> None:
+def test_tanya_alone_asks_for_the_question_with_force_reply(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
     process(app, message("/tanya"))
     (sent,) = recorder.sent()
     assert visible(sent["text"]) == tg_settings.texts.ask_prompt
@@ -98,22 +79,22 @@ def test_tanya_alone_asks_for_the_question_with_force_reply(app, recorder: Recor
 
 
 class TestGroups:
-    def test_plain_text_in_a_group_is_ignored(self, app, recorder: Recorder) -> None:
+    def test_plain_text_in_a_group_is_ignored(self, app: Application, recorder: Recorder) -> None:
         process(app, message("apa itu backend developer?", chat_type="supergroup"), message("/topik", chat_type="group"))
         assert recorder.sent() == []
 
-    def test_tanya_with_the_bots_name_is_answered_as_a_reply(self, app, recorder: Recorder) -> None:
+    def test_tanya_with_the_bots_name_is_answered_as_a_reply(self, app: Application, recorder: Recorder) -> None:
         update = message("/tanya@AretaTestBot apa itu backend developer?", chat_type="supergroup")
         process(app, update)
         (sent,) = recorder.sent()
         assert sent["text"].startswith("<b>Apa Itu Backend Developer?</b>")
         assert sent["reply_parameters"]["message_id"] == update["message"]["message_id"]
 
-    def test_tanya_for_another_bot_is_ignored(self, app, recorder: Recorder) -> None:
+    def test_tanya_for_another_bot_is_ignored(self, app: Application, recorder: Recorder) -> None:
         process(app, message("/tanya@OtherBot apa itu backend developer?", chat_type="group"))
         assert recorder.sent() == []
 
-    def test_a_reply_to_an_answer_asks_about_that_answer(self, app, recorder: Recorder) -> None:
+    def test_a_reply_to_an_answer_asks_about_that_answer(self, app: Application, recorder: Recorder) -> None:
         other = {"id": 5151, "is_bot": False, "first_name": "Budi"}
         third = {"id": 5252, "is_bot": False, "first_name": "Citra"}
         with running(app) as feed:
@@ -126,13 +107,13 @@ class TestGroups:
         assert visible(followed["text"]).startswith("Gaji Backend Developer")
         assert not visible(alone["text"]).startswith("Gaji Backend Developer")  # no answer replied to: no topic
 
-    def test_a_reply_to_the_bots_message_is_a_question(self, app, recorder: Recorder) -> None:
+    def test_a_reply_to_the_bots_message_is_a_question(self, app: Application, recorder: Recorder) -> None:
         process(app, message("gaji network engineer", chat_type="group", reply_to_bot=True))
         (sent,) = recorder.sent()
         assert sent["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
 
 
-def test_other_answers_edit_the_same_message(app, recorder: Recorder, tg_settings: Settings) -> None:
+def test_other_answers_edit_the_same_message(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
     with running(app) as feed:
         feed(message("apa itu backend developer?"))
         others = keyboard(recorder.sent("sendMessage")[0])[1][0]["callback_data"]
@@ -145,10 +126,8 @@ def test_other_answers_edit_the_same_message(app, recorder: Recorder, tg_setting
     assert labels[-1] == tg_settings.texts.button_back and len(labels) == 5
 
 
-def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
-    recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, store=log)
+def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
+    app, recorder = logged_application(tg_settings, kb, log)
     with running(app) as feed:
         feed(message("gaji network engineer"))
         helpful = keyboard(recorder.sent("sendMessage")[0])[2][0]["callback_data"]
@@ -160,11 +139,9 @@ def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeB
     assert (row.user_hash, row.chat_type, row.answered, row.article, row.vote) == (log.user_hash("4242"), "private", True, "2025-01-02-network", 1)
 
 
-def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
     admins = dataclasses.replace(tg_settings, telegram=dataclasses.replace(tg_settings.telegram, admin_ids=(7,)))
-    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
-    recorder = Recorder()
-    app = build_application(admins, kb, request=recorder, store=log)
+    app, recorder = logged_application(admins, kb, log)
     admin = {"id": 7, "is_bot": False, "first_name": "Admin"}
     with running(app) as feed:
         feed(message("resep rendang padang"), message("resep rendang minang"), message("apa itu backend developer"))
@@ -179,10 +156,8 @@ def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase
     assert "2× resep rendang padang | resep rendang minang" in unanswered
 
 
-def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
-    log = SqliteStore.open(tmp_path, salt="garam", retention_days=30)
-    recorder = Recorder()
-    app = build_application(tg_settings, kb, request=recorder, store=log)
+def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
+    app, recorder = logged_application(tg_settings, kb, log)
     with running(app) as feed:
         feed(message("gaji network engineer"), message("/hapusdata"))
         confirm = recorder.sent("sendMessage")[-1]
@@ -194,14 +169,14 @@ def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: S
     log.close()
 
 
-def test_hapusdata_without_a_log_says_nothing_is_kept(app, recorder: Recorder, tg_settings: Settings) -> None:
+def test_hapusdata_without_a_log_says_nothing_is_kept(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
     process(app, message("/hapusdata"))
     (sent,) = recorder.sent()
     assert visible(sent["text"]) == tg_settings.texts.forget_unavailable
 
 
 @pytest.mark.parametrize("data", ["o:gone", "g:deadbeef:0", "zz", "a:" + "x" * 60])
-def test_stale_or_forged_buttons_are_answered_politely(app, recorder: Recorder, tg_settings: Settings, data: str) -> None:
+def test_stale_or_forged_buttons_are_answered_politely(app: Application, recorder: Recorder, tg_settings: Settings, data: str) -> None:
     process(app, callback(data))
     (answered,) = recorder.sent()
     assert answered["text"] == tg_settings.texts.stale_button
@@ -229,7 +204,7 @@ def test_topik_pages_to_a_tag_and_an_article(tg_settings: Settings, write_corpus
     assert keyboard(detail)[0] == [{"text": tg_settings.texts.button_open_article, "url": "https://aretatrainingcenter.space/blog/a00/"}]
 
 
-def test_no_answer_says_so_and_points_to_topik(app, recorder: Recorder) -> None:
+def test_no_answer_says_so_and_points_to_topik(app: Application, recorder: Recorder) -> None:
     process(app, message("resep rendang padang"))
     (sent,) = recorder.sent()
     assert "Maaf, aku belum menemukan jawabannya" in sent["text"] and "/topik" in sent["text"]
@@ -272,8 +247,8 @@ def test_flood_guard_warns_once_then_ignores(tg_settings: Settings, kb: Knowledg
     assert texts[3] == tg_settings.texts.flood
 
 
-def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app, recorder: Recorder, tg_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
-    def broken(question: str, *context: object, **more: object):
+def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app: Application, recorder: Recorder, tg_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(question: str, *context: object, **more: object) -> NoReturn:
         raise RuntimeError("index exploded")
 
     app.bot_data["dialog"].ask = broken
@@ -286,6 +261,17 @@ def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app, reco
     assert record.exc_info and "index exploded" in str(record.exc_info[1])
 
 
+def test_a_pressed_button_whose_reply_asks_for_an_answer_sends_a_new_message(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
+    """Telegram takes only an inline keyboard with an edit: the reply field needs a message of its own."""
+    dialog = app.bot_data["dialog"]
+    dialog.press = lambda data, user: dataclasses.replace(dialog.ask_prompt(), edit=True)
+    process(app, callback("x"))
+    assert recorder.sent("editMessageText") == []
+    (sent,) = recorder.sent("sendMessage")
+    assert visible(sent["text"]) == tg_settings.texts.ask_prompt
+    assert sent["reply_markup"] == {"force_reply": True, "selective": True}
+
+
 def test_network_errors_on_send_are_retried(tg_settings: Settings, kb: KnowledgeBase) -> None:
     recorder = Recorder(fail=lambda name, n: NetworkError("connection reset") if name == "sendMessage" and n == 1 else None)
     process(build_application(tg_settings, kb, request=recorder), message("/help"))
@@ -293,7 +279,7 @@ def test_network_errors_on_send_are_retried(tg_settings: Settings, kb: Knowledge
     assert len(sends) == 2 and sends[0] == sends[1]
 
 
-def test_inline_query_returns_matching_articles(app, recorder: Recorder) -> None:
+def test_inline_query_returns_matching_articles(app: Application, recorder: Recorder) -> None:
     process(app, inline("gaji network engineer"))
     (answer,) = recorder.sent("answerInlineQuery")
     results = answer["results"]
@@ -304,13 +290,13 @@ def test_inline_query_returns_matching_articles(app, recorder: Recorder) -> None
     assert len({r["id"] for r in results}) == len(results)
 
 
-def test_unknown_command_in_private_chat(app, recorder: Recorder, tg_settings: Settings) -> None:
+def test_unknown_command_in_private_chat(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
     process(app, message("/gaji"))
     (sent,) = recorder.sent()
     assert visible(sent["text"]) == tg_settings.texts.unknown_command
 
 
-def test_commands_are_announced_in_indonesian(app, recorder: Recorder, tg_settings: Settings) -> None:
+def test_commands_are_announced_in_indonesian(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
     with asyncio.Runner() as runner:
         runner.run(app.initialize())
         runner.run(app.post_init(app))
@@ -322,7 +308,7 @@ def test_commands_are_announced_in_indonesian(app, recorder: Recorder, tg_settin
     ]
 
 
-def test_the_token_never_reaches_the_logs(app, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_never_reaches_the_logs(app: Application, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
         process(app, message("/start"), message("apa itu backend developer?"))
     assert TOKEN not in caplog.text

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from emulator_client import TOKEN, Emulator, User, careers_bot, emulator_missing
 
 PHONE = "081234567890"
@@ -35,6 +34,7 @@ def chat_with_logging(emulator: Emulator, root: Path, flag: str) -> str:
     return bot.output()
 
 
+@pytest.mark.e2e
 def test_v_shows_the_bots_detail_without_personal_data(emulator: Emulator, tmp_path: Path) -> None:
     log = chat_with_logging(emulator, tmp_path, "-v")
     assert PHONE not in log and "Pengguna" not in log  # neither the message nor the user's name
@@ -43,6 +43,7 @@ def test_v_shows_the_bots_detail_without_personal_data(emulator: Emulator, tmp_p
     assert TOKEN not in log
 
 
+@pytest.mark.e2e
 def test_vv_warns_first_then_writes_library_debug_output_with_the_token_masked(emulator: Emulator, tmp_path: Path) -> None:
     log = chat_with_logging(emulator, tmp_path, "-vv")
     first = log.splitlines()[0]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-
-from bot.telegram_app import webhook_path, webhook_secret
 from conftest import CAREERS
 from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing, free_port
+
+from bot.telegram_app import webhook_path, webhook_secret
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +79,22 @@ def test_requests_without_the_right_secret_are_refused(served: tuple[Emulator, B
     assert body["result"] == []
 
 
-def test_the_webhook_was_registered_and_the_token_stays_out_of_the_log(served: tuple[Emulator, BotProcess, str]) -> None:
+def test_the_registered_webhook_is_the_one_served_and_the_token_stays_out_of_the_log(
+    served: tuple[Emulator, BotProcess, str],
+) -> None:
     emulator, bot, url = served
+    registered = emulator.control("webhook", token=TOKEN)
+    assert registered is not None, "the bot never called setWebhook"
+    public = urlsplit(registered["url"])
+    assert (public.scheme, public.netloc) == ("https", "bot.example.test")
+    assert TOKEN not in registered["url"] and TOKEN.split(":")[1] not in registered["url"]
+    # Telegram would post to the registered path with the registered secret: the bot answers that.
+    user = User(emulator)
+    local = f"http://127.0.0.1:{urlsplit(url).port}{public.path}"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": registered["secret_token"]}
+    assert httpx.post(local, json=update(user, "gaji network engineer"), headers=headers).status_code == 200
+    (reply,) = user.replies()
+    assert reply["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
     log = bot.output()
     assert "serving the webhook on 127.0.0.1" in log
     assert TOKEN not in log
-    assert Path(url).name in webhook_path(TOKEN)

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from bot.telegram_app import webhook_path, webhook_secret
 from conftest import CAREERS, article
 from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing, eventually, free_port
+
+from bot.telegram_app import webhook_path, webhook_secret
+
+pytestmark = pytest.mark.e2e
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
 BIG = 95 * 1024 * 1024
@@ -206,7 +208,10 @@ def test_a_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> None:
 
 
 def test_a_content_length_that_is_not_a_number_is_refused(hook: Webhook) -> None:
-    head = f"POST /{webhook_path(TOKEN)} HTTP/1.1\r\nHost: bot\r\nX-Telegram-Bot-Api-Secret-Token: {webhook_secret(TOKEN)}\r\n"
+    head = (
+        f"POST /{webhook_path(TOKEN)} HTTP/1.1\r\nHost: bot\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {webhook_secret(TOKEN)}\r\n"
+    )
     with socket.create_connection(("127.0.0.1", hook.port), timeout=10) as conn:
         conn.sendall((head + "Content-Length: 12abc\r\n\r\n{}").encode())
         line = conn.recv(4096).decode("latin-1").split("\r\n", 1)[0]

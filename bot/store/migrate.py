@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -81,7 +82,7 @@ def _file_salt(data_dir: Path) -> str:
         ) from None
 
 
-def _adopt_salt(db: psycopg.Connection[object], salt: str) -> str:
+def _adopt_salt(db: psycopg.Connection[tuple[Any, ...]], salt: str) -> str:
     """Make the log's salt the database's; refuse if the database already hashed users otherwise."""
     row = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
     if row is not None and row[0] == salt:

@@ -74,6 +74,7 @@ class PostgresStore(QueuedStore):
         with db.transaction():
             db.execute("INSERT INTO meta (key, value) VALUES ('salt', %s) ON CONFLICT (key) DO NOTHING", (secrets.token_hex(16),))
             row = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+        assert row is not None  # inserted just above when missing
         return str(row[0])
 
     def _close_backend(self) -> None:

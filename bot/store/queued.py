@@ -254,10 +254,10 @@ class QueuedStore:
         try:
             with self._connection(write=True) as db, self._transaction(db):
                 cur = self._run(
-                    db, "INSERT INTO claims (job, period, claimed_at) VALUES (?, ?, ?) ON CONFLICT (job, period) DO NOTHING",
+                    db, "INSERT INTO claims (job, period, claimed_at) VALUES " "(?, ?, ?) ON CONFLICT (job, period) DO NOTHING",
                     (job, period, self.clock()),
                 )
-                return cur.rowcount == 1
+                return bool(cur.rowcount == 1)
         except self._open_errors as exc:
             raise StoreUnavailable(f"the {self.name} cannot be written: {' '.join(str(exc).split())}") from None
 
@@ -284,7 +284,7 @@ class QueuedStore:
         """Counts of the period starting at `start` (epoch seconds)."""
         row = self._read_one(
             "SELECT COUNT(*), COALESCE(SUM(answered), 0), COUNT(DISTINCT user_hash),"
-            " COALESCE(SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN vote = 0 THEN 1 ELSE 0 END), 0)"
+            " COALESCE(SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END), 0), " "COALESCE(SUM(CASE WHEN vote = 0 THEN 1 ELSE 0 END), 0)"
             " FROM questions WHERE asked_at >= ?",
             (start,),
         )
@@ -309,7 +309,7 @@ class QueuedStore:
     def per_day(self, start: float) -> list[Day]:
         """Questions and answers per UTC day."""
         rows = self._read(
-            f"SELECT {self._day_sql} AS day, COUNT(*), SUM(answered) FROM questions WHERE asked_at >= ? GROUP BY day ORDER BY day",
+            f"SELECT {self._day_sql} AS day, COUNT(*), SUM(answered) FROM " "questions WHERE asked_at >= ? GROUP BY day ORDER BY day",
             (start,),
         )
         return [Day(str(d), int(n), int(a)) for d, n, a in rows]
@@ -414,7 +414,7 @@ class QueuedStore:
                 self._discard(db)
                 db = None
                 continue
-            except Exception as exc:  # a write that can never succeed: fail it, keep the writer
+            except Exception as exc:  # noqa: BLE001 - a write that can never succeed: fail it, keep the writer
                 log.error("%s write failed: %s", self.name, exc)
                 self._finish(batch, [exc] * len(batch))
                 continue

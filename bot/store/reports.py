@@ -13,8 +13,8 @@ import re
 import types
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.reduction import ForkingPickler
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -158,7 +158,7 @@ def write_csv(store: Store, start: float, path: Path) -> int:
         out = csv.writer(f)
         out.writerow(["asked_at", "user", "chat_type", "question", "answered", "article", "section", "score", "vote"])
         for r in rows:
-            when = dt.datetime.fromtimestamp(r.asked_at, dt.timezone.utc).isoformat(timespec="seconds")
+            when = dt.datetime.fromtimestamp(r.asked_at, dt.UTC).isoformat(timespec="seconds")
             cells = [when, r.user_hash, r.chat_type, mask_personal(r.question), int(r.answered), r.article, r.section, r.score, r.vote]
             out.writerow([csv_cell(c) for c in cells])
     return len(rows)

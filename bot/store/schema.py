@@ -35,12 +35,12 @@ def migrations(backend: str) -> tuple[Migration, ...]:
             "CREATE INDEX IF NOT EXISTS questions_user ON questions (user_hash)",
         )),
         Migration(2, (
-            f"CREATE TABLE buttons (ref TEXT PRIMARY KEY, owner TEXT NOT NULL, payload TEXT NOT NULL, created_at {t['real']} NOT NULL)",
+            "CREATE TABLE buttons (ref TEXT PRIMARY KEY, owner TEXT NOT " f"NULL, payload TEXT NOT NULL, created_at {t['real']} NOT NULL)",
             "CREATE INDEX buttons_owner ON buttons (owner)",
             "CREATE INDEX buttons_created_at ON buttons (created_at)",
-            f"CREATE TABLE contexts (key TEXT PRIMARY KEY, owner TEXT NOT NULL, payload TEXT NOT NULL, updated_at {t['real']} NOT NULL)",
+            "CREATE TABLE contexts (key TEXT PRIMARY KEY, owner TEXT NOT " f"NULL, payload TEXT NOT NULL, updated_at {t['real']} NOT NULL)",
             "CREATE INDEX contexts_owner ON contexts (owner)",
-            f"CREATE TABLE claims (job TEXT NOT NULL, period TEXT NOT NULL, claimed_at {t['real']} NOT NULL, PRIMARY KEY (job, period))",
+            "CREATE TABLE claims (job TEXT NOT NULL, period TEXT NOT NULL, " f"claimed_at {t['real']} NOT NULL, PRIMARY KEY (job, period))",
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         )),
         # The decision behind each entry ("answer", "suggest", "none"; NULL in older rows: unknown)

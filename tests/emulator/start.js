@@ -13,7 +13,8 @@
 // (default HTTP 429 with retry_after); POST
 // /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed);
 // POST /_control/documents lists the files the bot sent with sendDocument (multipart uploads,
-// kept whole: chat_id, caption, file_name, mime_type and the content in base64).
+// kept whole: chat_id, caption, file_name, mime_type and the content in base64); POST
+// /_control/webhook {token} gives what the bot registered with setWebhook (url, secret_token).
 //
 // Usage: node start.js PORT   (prints "EMULATOR READY <url>" when listening)
 'use strict';
@@ -32,6 +33,7 @@ let outageUntil = 0;
 const failures = {};
 const callbackAnswers = []; // answerCallbackQuery calls: the emulator keeps no trace of them
 const documents = []; // files uploaded with sendDocument: the emulator does not take uploads
+const webhooks = {}; // token -> the last setWebhook parameters
 
 process.on('unhandledRejection', (err) => console.error(`EMULATOR unhandled: ${err && err.message}`));
 
@@ -183,7 +185,11 @@ async function botMethod(token, method, params, gone) {
       return true;
     }
     case 'deleteWebhook': emulator.deleteWebhook(token); return true;
-    case 'setWebhook': emulator.setWebhook({ url: params.url }, token); return true;
+    case 'setWebhook': {
+      webhooks[token] = { url: params.url, secret_token: params.secret_token || null };
+      emulator.setWebhook({ url: params.url }, token);
+      return true;
+    }
     case 'answerCallbackQuery': callbackAnswers.push(params); return true;
     case 'sendDocument': {
       const file = params.document;
@@ -232,6 +238,10 @@ async function handle(req, res, raw) {
   }
   if (url.pathname === '/_control/documents') {
     send(res, 200, { ok: true, result: documents });
+    return;
+  }
+  if (url.pathname === '/_control/webhook') {
+    send(res, 200, { ok: true, result: webhooks[params.token] || null });
     return;
   }
   if (url.pathname === '/_control/fail') {
