@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
@@ -17,21 +18,25 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pygal
-from pygal.style import Style
-
 from bot.decision import Answerer
 from bot.privacy import mask_personal, printable
 from bot.settings import LanguageSettings, Settings
 from bot.store.base import LoggedQuestion, Store
 from bot.store.reports import group_unanswered, question_key
 
-_CHART_STYLE = Style(
-    background="white", plot_background="white", foreground="#333", foreground_strong="#111",
-    foreground_subtle="#888", colors=("#2e7d32", "#f9a825", "#c62828", "#9e9e9e"),
-    font_family="sans-serif", label_font_size=13, major_label_font_size=13, legend_font_size=14,
-    title_font_size=15, value_font_size=12, tooltip_font_size=12,
-)
+
+@functools.cache
+def _chart_style() -> Any:
+    # pygal is imported only to draw a page: it puts an import hook on sys.meta_path, which the
+    # bot need not carry while it answers questions.
+    from pygal.style import Style
+
+    return Style(
+        background="white", plot_background="white", foreground="#333", foreground_strong="#111",
+        foreground_subtle="#888", colors=("#2e7d32", "#f9a825", "#c62828", "#9e9e9e"),
+        font_family="sans-serif", label_font_size=13, major_label_font_size=13, legend_font_size=14,
+        title_font_size=15, value_font_size=12, tooltip_font_size=12,
+    )
 
 
 @dataclass(frozen=True)
@@ -257,15 +262,18 @@ def _votes_table(data: ReportData, t: Mapping[str, str]) -> str:
     return _table("votes", head, [(v.article, v.helpful, v.not_helpful) for v in data.votes])
 
 
-def _chart(kind: type, height: int, **options: object) -> pygal.graph.graph.Graph:
+def _chart(kind: str, height: int, **options: object) -> Any:
+    """A pygal chart of class `kind` ("StackedBar", "Line" ...) with the page's look."""
+    import pygal
+
     defaults: dict[str, object] = {
-        "width": 420, "height": height, "style": _CHART_STYLE, "js": (), "disable_xml_declaration": True,
+        "width": 420, "height": height, "style": _chart_style(), "js": (), "disable_xml_declaration": True,
         "legend_at_bottom": True, "legend_at_bottom_columns": 2, "truncate_label": 40, "truncate_legend": 40, "margin": 6,
     }
-    return kind(**{**defaults, **options})
+    return getattr(pygal, kind)(**{**defaults, **options})
 
 
-def _svg(chart: pygal.graph.graph.Graph) -> str:
+def _svg(chart: Any) -> str:
     """The chart as inline SVG without pygal's script (its config, which repeats the labels)."""
     tree = chart.render_tree()
     for parent in list(tree.iter()):
@@ -276,7 +284,7 @@ def _svg(chart: pygal.graph.graph.Graph) -> str:
 
 
 def _per_day_chart(data: ReportData, texts: Mapping[str, str]) -> str:
-    chart = _chart(pygal.StackedBar, 340, x_label_rotation=45, show_minor_x_labels=False,
+    chart = _chart("StackedBar", 340, x_label_rotation=45, show_minor_x_labels=False,
                    x_labels_major_every=max(1, len(data.days) // 8), legend_at_bottom_columns=1, truncate_legend=-1)
     chart.x_labels = [d.date[5:] for d in data.days]
     for field in ("answered", "suggested", "unanswered", "unknown"):
@@ -286,7 +294,7 @@ def _per_day_chart(data: ReportData, texts: Mapping[str, str]) -> str:
 
 
 def _share_chart(data: ReportData, texts: Mapping[str, str]) -> str:
-    chart = _chart(pygal.Line, 260, range=(0, 100), x_label_rotation=45, show_minor_x_labels=False,
+    chart = _chart("Line", 260, range=(0, 100), x_label_rotation=45, show_minor_x_labels=False,
                    x_labels_major_every=max(1, len(data.days) // 8), show_legend=False,
                    value_formatter=lambda v: f"{v:.0f}%")
     chart.x_labels = [d.date[5:] for d in data.days]
@@ -299,7 +307,7 @@ def _votes_chart(data: ReportData, texts: Mapping[str, str]) -> str:
     if not shown:
         return ""
     # Each article's name is printed on its bar: names beside the bars would leave them no room on a phone.
-    chart = _chart(pygal.HorizontalStackedBar, 70 + 34 * len(shown), show_x_labels=False, print_labels=True,
+    chart = _chart("HorizontalStackedBar", 70 + 34 * len(shown), show_x_labels=False, print_labels=True,
                    truncate_label=-1)
     chart.add("👍", [{"value": v.helpful, "label": v.article[:45]} for v in reversed(shown)])
     chart.add("👎", [{"value": v.not_helpful, "label": ""} for v in reversed(shown)])
