@@ -469,6 +469,7 @@ def _render(reply: Reply) -> tuple[str, InlineKeyboardMarkup | ForceReply | None
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard (None without buttons)."""
     if not reply.buttons:
         return None
     rows = [
