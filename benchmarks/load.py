@@ -48,8 +48,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="areta-bot-load-"))
     config = work / "load.yaml"
     config.write_text(
-        "telegram:\n  rate_limit: false\n  flood_messages: 100000\n"
-        "knowledge:\n  reload_seconds: 0\n",
+        "telegram:\n  rate_limit: false\n  flood_messages: 100000\nknowledge:\n  reload_seconds: 0\n",
         encoding="utf-8",
     )
     emulator = Emulator()

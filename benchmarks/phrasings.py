@@ -44,7 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         before = measure(folder, Path(tmp) / "before", questions, taught)
         teach(folder, [q for q in inside if q.article in taught])
         after = measure(folder, Path(tmp) / "after", questions, taught)
-    print(f"phrasings taught: {sum(q.article in taught for q in inside)} questions of {len(taught)} of {len(articles)} articles\n")
+    print(
+        f"phrasings taught: {sum(q.article in taught for q in inside)} questions"
+        f" of {len(taught)} of {len(articles)} articles\n"
+    )
     print("| questions | when | accuracy@1 | rejection | false rejection |")
     print("| --- | --- | --- | --- | --- |")
     for name, index in (("not taught (other half + out of scope)", 0), ("taught, asked as written", 1)):
@@ -84,7 +87,9 @@ def teach(folder: Path, questions: list[Question]) -> None:
         head, sep, body = text[3:].partition("\n---")
         meta = yaml.safe_load(head) or {}
         meta["questions"] = [{"q": q.q, "section": q.sections[0]} if q.sections else q.q for q in asked]
-        path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8")
+        path.write_text(
+            "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

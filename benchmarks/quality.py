@@ -66,8 +66,13 @@ ABLATIONS: dict[str, dict[str, Any]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "questions", nargs="*", type=Path,
-        default=[PROJECT.parent / "shared/eval/dev-questions.yaml", PROJECT.parent / "shared/eval/dev-conversations.yaml"],
+        "questions",
+        nargs="*",
+        type=Path,
+        default=[
+            PROJECT.parent / "shared/eval/dev-questions.yaml",
+            PROJECT.parent / "shared/eval/dev-conversations.yaml",
+        ],
     )
     parser.add_argument("--corpus", action="append", default=[], metavar="NAME=DIR")
     parser.add_argument("--no-ablations", action="store_true", help="only the bot and the two references")
@@ -90,17 +95,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             conversation_table(path, systems, loaded)
             continue
         questions = load_questions(path)
-        print(f"\n### {path.name}: {sum(q.article is not None for q in questions)} in scope, "
-              f"{sum(q.article is None for q in questions)} out of scope\n")
-        print("| system | accuracy@1 | article right | MRR@5 | rejection | " "false rejection | shown chars | rejection (oracle threshold) |")
+        print(
+            f"\n### {path.name}: {sum(q.article is not None for q in questions)} in scope, "
+            f"{sum(q.article is None for q in questions)} out of scope\n"
+        )
+        print(
+            "| system | accuracy@1 | article right | MRR@5 | rejection | "
+            "false rejection | shown chars | rejection (oracle threshold) |"
+        )
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         bot_report = None
         for name, build in systems.items():
             asks = {corpus: build(result) for corpus, result in loaded.items()}
             records = ask_all(questions, asks)
             report = summarize([Outcome(q, c, r, *judge(q, r)) for q, c, r in records])
-            print(f"| {name} | {report.accuracy:.2f} | {article_right(records):.2f} | {report.mrr:.2f} | "
-                  f"{report.rejection:.2f} | {report.false_rejection:.2f} " f"| {report.shown_chars:.0f} | {oracle(records)} |", flush=True)
+            print(
+                f"| {name} | {report.accuracy:.2f} | {article_right(records):.2f} | {report.mrr:.2f} | "
+                f"{report.rejection:.2f} | {report.false_rejection:.2f} "
+                f"| {report.shown_chars:.0f} | {oracle(records)} |",
+                flush=True,
+            )
             if name == "**this bot**":
                 bot_report = report
         if bot_report is not None:
@@ -108,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def conversation_table(path: Path, systems: dict[str, Callable[[LoadResult], Converse]], loaded: dict[str, LoadResult]) -> None:
+def conversation_table(
+    path: Path, systems: dict[str, Callable[[LoadResult], Converse]], loaded: dict[str, LoadResult]
+) -> None:
     """The conversation metrics of every system on one conversation file."""
     conversations = load_conversations(path)
     print(f"\n### {path.name}: {len(conversations)} conversations, {sum(len(c.turns) for c in conversations)} turns\n")
@@ -120,15 +136,18 @@ def conversation_table(path: Path, systems: dict[str, Callable[[LoadResult], Con
             [c for c in conversations if c.corpus in converse],
             lambda corpus, turns, converse=converse: converse[corpus or ""](turns),
         )
-        print(f"| {name} | {report.first} | {report.follow_ups} | {report.small_talk} | {report.declines} | "
-              f"{report.shown_chars:.0f} |", flush=True)
+        print(
+            f"| {name} | {report.first} | {report.follow_ups} | {report.small_talk} | {report.declines} | "
+            f"{report.shown_chars:.0f} |",
+            flush=True,
+        )
 
 
 def ask_all(questions: Sequence[Question], asks: dict[str, Converse]) -> list[tuple[Question, str, dict[str, Any]]]:
     """Every in-scope question in its corpus, every out-of-scope one in all corpora (each a new user)."""
     records = []
     for q in questions:
-        for corpus in ([q.corpus] if q.article is not None else list(asks)):
+        for corpus in [q.corpus] if q.article is not None else list(asks):
             if corpus in asks:
                 records.append((q, corpus, asks[corpus]([q.q])[0]))
     return records
@@ -164,7 +183,10 @@ def print_misses(report: Report) -> None:
         if o.question.sections:
             want += " / " + " | ".join(o.question.sections)
         got = f"{r['article']} / {r['section']}" if r["answered"] else "(declined)"
-        print(f"- `{o.question.q}` [{o.corpus}]: want {want}; got {got} (score " f"{r['score']:.3f}, right section at rank {o.rank or '-'})")
+        print(
+            f"- `{o.question.q}` [{o.corpus}]: want {want}; got {got} (score "
+            f"{r['score']:.3f}, right section at rank {o.rank or '-'})"
+        )
 
 
 # Systems --------------------------------------------------------------------------------------
@@ -187,9 +209,7 @@ def one_by_one(ask: Ask) -> Converse:
 def _sections(loaded: LoadResult) -> list[tuple[Article, str, str]]:
     """(article, heading, whole section text) for every section: what the references index."""
     return [
-        (a, s.heading, "\n\n".join(passage_text(p) for p in s.passages))
-        for a in loaded.articles
-        for s in a.sections
+        (a, s.heading, "\n\n".join(passage_text(p) for p in s.passages)) for a in loaded.articles for s in a.sections
     ]
 
 
@@ -197,8 +217,15 @@ def _record(question: str, sections: list[tuple[Article, str, str]], scores: np.
     order = np.argsort(-scores, kind="stable")[:5]
     a, heading, text = sections[order[0]]
     return {
-        "question": question, "answered": True, "kind": "answer", "article": a.id, "title": a.title, "section": heading,
-        "url": a.url, "text": text, "score": float(scores[order[0]]),
+        "question": question,
+        "answered": True,
+        "kind": "answer",
+        "article": a.id,
+        "title": a.title,
+        "section": heading,
+        "url": a.url,
+        "text": text,
+        "score": float(scores[order[0]]),
         "candidates": [
             {"article": sections[i][0].id, "section": sections[i][1], "score": float(scores[i])} for i in order
         ],
@@ -222,7 +249,9 @@ def bm25s_reference(loaded: LoadResult) -> Ask:
     stemmer = Stemmer.Stemmer("indonesian")
     stopwords = StopWordRemoverFactory().get_stop_words()
     sections = _sections(loaded)
-    corpus = bm25s.tokenize([f"{a.title} {h} {t}" for a, h, t in sections], stopwords=stopwords, stemmer=stemmer, show_progress=False)
+    corpus = bm25s.tokenize(
+        [f"{a.title} {h} {t}" for a, h, t in sections], stopwords=stopwords, stemmer=stemmer, show_progress=False
+    )
     retriever = bm25s.BM25()
     retriever.index(corpus, show_progress=False)
 

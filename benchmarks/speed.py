@@ -60,8 +60,16 @@ def main() -> int:
         startup = cached_startup(blog, data)
         ref = run_worker("bm25s", blog, data)
         for name, r, start in (("bot", bot, f"{startup:.2f}"), ("bm25s", ref, "-")):
-            print(f"| {size:,} | {r['sections']:,} | {name} | {r['build']:.1f} | " f"{start} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rss']:.0f} |", flush=True)
-        print(f"| {size:,} | | bot / bm25s | {bot['build'] / ref['build']:.2f}x | | {bot['p50'] / ref['p50']:.2f}x " f"| {bot['p99'] / ref['p99']:.2f}x | {bot['rss'] / ref['rss']:.2f}x |", flush=True)
+            print(
+                f"| {size:,} | {r['sections']:,} | {name} | {r['build']:.1f} | "
+                f"{start} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rss']:.0f} |",
+                flush=True,
+            )
+        print(
+            f"| {size:,} | | bot / bm25s | {bot['build'] / ref['build']:.2f}x | | {bot['p50'] / ref['p50']:.2f}x "
+            f"| {bot['p99'] / ref['p99']:.2f}x | {bot['rss'] / ref['rss']:.2f}x |",
+            flush=True,
+        )
     print(f"\n{TARGETS}")
     return 0
 
@@ -73,7 +81,9 @@ def run_worker(kind: str, blog: Path, data: Path, fresh: bool = False) -> dict:
             cached.unlink()
     done = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--blog", str(blog), "--data", str(data)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -86,7 +96,12 @@ def cached_startup(blog: Path, data: Path, runs: int = 3) -> float:
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "ask", "--json", "--knowledge", str(blog)],
-            cwd=PROJECT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            cwd=PROJECT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write("apa itu backend developer?\n")
@@ -146,7 +161,9 @@ def build_bm25s(settings, blog: Path):  # noqa: ANN001, ANN201 - bot is imported
     stemmer = Stemmer.Stemmer("indonesian")
     stopwords = list(settings.language.stopwords)
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(texts, stopwords=stopwords, stemmer=stemmer, show_progress=False), show_progress=False)
+    retriever.index(
+        bm25s.tokenize(texts, stopwords=stopwords, stemmer=stemmer, show_progress=False), show_progress=False
+    )
 
     def search(q: str) -> None:
         tokens = bm25s.tokenize([q], stopwords=stopwords, stemmer=stemmer, show_progress=False)

@@ -39,10 +39,17 @@ from bot.store import Entry, open_store  # noqa: E402 - after sys.path points at
 from bot.telegram_app import build_application  # noqa: E402 - after sys.path points at the project
 
 ADMIN = {"id": 7, "is_bot": False, "first_name": "Admin"}
-WORDS = ("kursus harga jadwal lokasi sertifikat ujian mikrotik cisco linux python jaringan server cloud docker kubernetes "
-         "keamanan database web android desain gratis online malam akhir pekan cicilan diskon kelas karyawan mahasiswa "
-         "beasiswa magang kerja gaji lowongan bootcamp modul praktik lab").split()
-QUESTIONS = ["apa itu backend developer", "gaji network engineer", "framework frontend apa saja", "sertifikasi jaringan"]
+WORDS = (
+    "kursus harga jadwal lokasi sertifikat ujian mikrotik cisco linux python jaringan server cloud docker kubernetes "
+    "keamanan database web android desain gratis online malam akhir pekan cicilan diskon kelas karyawan mahasiswa "
+    "beasiswa magang kerja gaji lowongan bootcamp modul praktik lab"
+).split()
+QUESTIONS = [
+    "apa itu backend developer",
+    "gaji network engineer",
+    "framework frontend apa saja",
+    "sertifikasi jaringan",
+]
 
 
 _users = iter(range(10_000, 100_000))
@@ -70,7 +77,9 @@ async def measure(app: Application, recorder: Recorder) -> tuple[list[float], li
     took = time.perf_counter() - started
     sent = recorder.sent("sendMessage")
     assert any(p["chat_id"] == 7 for p in sent), "the report was not sent"
-    assert sum(p["text"].startswith("<b>") for p in sent) >= len(baseline) + len(during), "not every question was answered"
+    assert sum(p["text"].startswith("<b>") for p in sent) >= len(baseline) + len(during), (
+        "not every question was answered"
+    )
     return baseline, during, took
 
 
@@ -85,7 +94,9 @@ def main() -> None:
             (root / "knowledge" / name).write_text(text, encoding="utf-8")
         os.environ["BOT_DATA_DIR"] = str(root / "data")
         settings = load_settings(knowledge=root / "knowledge")
-        settings = dataclasses.replace(settings, token=TOKEN, telegram=dataclasses.replace(settings.telegram, admin_ids=(7,)))
+        settings = dataclasses.replace(
+            settings, token=TOKEN, telegram=dataclasses.replace(settings.telegram, admin_ids=(7,))
+        )
         store = open_store(settings)
         rng = random.Random(5)
         tag = f"{time.time():.0f}"
@@ -108,7 +119,10 @@ def main() -> None:
     print(f"{backend}, {args.questions:,} unanswered questions")
     print(f"/unanswered reply after       {took:8.2f} s")
     print(f"answers, baseline median      {base * 1000:8.1f} ms")
-    print(f"answers during /unanswered    {len(during)} answered, median " f"{statistics.median(during) * 1000:.1f} ms, max {max(during) * 1000:.1f} ms")
+    print(
+        f"answers during /unanswered    {len(during)} answered, median "
+        f"{statistics.median(during) * 1000:.1f} ms, max {max(during) * 1000:.1f} ms"
+    )
     print(f"extra delay (max - baseline)  {(max(during) - base) * 1000:8.1f} ms   (target < 100 ms)")
 
 

@@ -72,7 +72,9 @@ def write_blog(folder: Path, count: int, settings: Settings, seed: int = 7) -> P
         chosen = rng.sample(sections, k=min(len(sections), rng.randint(4, 9)))
         body = []
         for s in chosen:
-            body.append(f"#### {s.heading}\n\n{s.body}\n\n{rng.choice(names)} dan {rng.choice(names)} ikut dibahas di sini.")
+            body.append(
+                f"#### {s.heading}\n\n{s.body}\n\n{rng.choice(names)} dan {rng.choice(names)} ikut dibahas di sini."
+            )
         article_tags = rng.sample(tags, k=min(len(tags), 3)) + [names[1]]
         text = "\n".join(
             [

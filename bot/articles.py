@@ -143,7 +143,9 @@ def collect(results: Iterable[FileResult], problems: Sequence[LoadWarning] = ())
             continue
         if article.url in addresses:
             kept = _beside(addresses[article.url].source, result.path)
-            warnings.append(LoadWarning(result.path, f"same address as {kept} ({article.url}; a duplicate slug?), kept {kept}"))
+            warnings.append(
+                LoadWarning(result.path, f"same address as {kept} ({article.url}; a duplicate slug?), kept {kept}")
+            )
             continue
         articles[article.id] = article
         addresses[article.url] = article

@@ -45,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", type=Path, metavar="FILE", help="extra settings file merged over config/*.yaml")
     common.add_argument("--knowledge", type=Path, metavar="DIR", help="articles folder (default: from settings)")
     common.add_argument(
-        "-v", "--verbose", action="count", default=0,
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
         help="-v: the bot's own detail; -vv: also the libraries' debug output (holds personal data)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -53,31 +56,42 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", parents=[common], help="chat with the bot in this terminal")
     p.set_defaults(func=_chat)
 
-    p = sub.add_parser("ask", parents=[common], help="answer a question (the arguments), or questions on stdin one a line")
+    p = sub.add_parser(
+        "ask", parents=[common], help="answer a question (the arguments), or questions on stdin one a line"
+    )
     p.add_argument("words", nargs="*", metavar="WORD", help="the question (all arguments are one question)")
     p.add_argument("--json", action="store_true", help="one JSON object a line (the evaluation contract)")
     p.add_argument(
-        "--conversation", action="store_true",
+        "--conversation",
+        action="store_true",
         help="stdin lines are one user's conversation (follow-ups understood); a blank line starts a new one",
     )
     p.set_defaults(func=_ask)
 
     p = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
     p.add_argument("questions", type=Path, metavar="QUESTIONS.yaml")
-    p.add_argument("--corpus", action="append", default=[], metavar="NAME=DIR", help="a folder for questions of corpus NAME")
+    p.add_argument(
+        "--corpus", action="append", default=[], metavar="NAME=DIR", help="a folder for questions of corpus NAME"
+    )
     p.add_argument("--misses", type=int, default=50, metavar="N", help="list at most N misses (default 50)")
     p.set_defaults(func=_eval)
 
     p = sub.add_parser("check", parents=[common], help="load the articles and report what was found")
     p.set_defaults(func=_check)
 
-    p = sub.add_parser("report", parents=[common], help="what people asked, what went unanswered, how answers were rated")
+    p = sub.add_parser(
+        "report", parents=[common], help="what people asked, what went unanswered, how answers were rated"
+    )
     p.add_argument("--since", type=float, metavar="DAYS", help="only the last DAYS days (default: everything)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="also write every logged question of the period to FILE")
-    p.add_argument("--html", type=Path, metavar="FILE", help="also write the report as one self-contained HTML page with charts")
+    p.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the report as one self-contained HTML page with charts"
+    )
     p.set_defaults(func=_report)
 
-    p = sub.add_parser("migrate-log", parents=[common], help="copy the SQLite question log, salt included, to DATABASE_URL")
+    p = sub.add_parser(
+        "migrate-log", parents=[common], help="copy the SQLite question log, salt included, to DATABASE_URL"
+    )
     p.set_defaults(func=_migrate_log)
 
     p = sub.add_parser("run", parents=[common], help="run the Telegram bot (long polling, or --webhook)")
@@ -94,7 +108,10 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
         log.setLevel(logging.DEBUG)
     elif verbosity >= 2:
         logging.getLogger("markdown_it").setLevel(logging.INFO)  # one line per parser rule: noise
-        log.warning("-vv: library debug output is on; it holds whole Telegram " "updates, so personal data will be written to this log")
+        log.warning(
+            "-vv: library debug output is on; it holds whole Telegram "
+            "updates, so personal data will be written to this log"
+        )
 
 
 def _knowledge(settings: Settings, folder: Path | None = None) -> KnowledgeBase:
@@ -252,7 +269,11 @@ def _print_phrasings(articles: Sequence[Article]) -> None:
         headings = {heading_key(s.heading) for s in article.sections}
         for p in article.phrasings:
             where = f" -> {p.section}" if p.section else " -> (the section that answers best)"
-            flag = "  [no such heading: answered from the section that answers best]" if p.section and heading_key(p.section) not in headings else ""
+            flag = (
+                "  [no such heading: answered from the section that answers best]"
+                if p.section and heading_key(p.section) not in headings
+                else ""
+            )
             print(f"    - {p.text}{where}{flag}")
 
 
@@ -300,9 +321,13 @@ def _migrate_log(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.url import mask_url, protect_logs
 
     if not settings.database_url:
-        raise BotError("migrate-log copies to the database named by the environment variable DATABASE_URL: set it first")
+        raise BotError(
+            "migrate-log copies to the database named by the environment variable DATABASE_URL: set it first"
+        )
     protect_logs(settings.database_url)
-    done = migrate(settings.data_dir / FILE, settings.database_url, settings.log_salt, settings.database.connect_timeout)
+    done = migrate(
+        settings.data_dir / FILE, settings.database_url, settings.log_salt, settings.database.connect_timeout
+    )
     salt = {"copied": "salt copied", "kept": "salt already there", "environment": "salt from BOT_LOG_SALT"}[done.salt]
     print(f"copied {done.copied} questions to {mask_url(settings.database_url)} ({done.already} already there; {salt})")
     return 0

@@ -83,14 +83,20 @@ def judge(result: SearchResult, settings: RetrievalSettings, intents: Intents) -
         # A question that needs evidence (a name, a price) takes a nearly as good section that
         # shows it over the best one that does not.
         shows = next(
-            (c for c in result.candidates[1:] if not intents.missing(result.query.kinds, c.kinds) and c.score >= top.score * EVIDENCE_MARGIN),
+            (
+                c
+                for c in result.candidates[1:]
+                if not intents.missing(result.query.kinds, c.kinds) and c.score >= top.score * EVIDENCE_MARGIN
+            ),
             None,
         )
         if shows is not None:
             result = dataclasses.replace(result, candidates=(shows, *(c for c in result.candidates if c is not shows)))
             return judge(result, settings, intents)
     if missing:
-        return Decision("none", q, result, "no " + "/".join(intents.kinds_of(missing)), contact=bool(missing & intents.contact))
+        return Decision(
+            "none", q, result, "no " + "/".join(intents.kinds_of(missing)), contact=bool(missing & intents.contact)
+        )
     articles = distinct_articles(result)
     if len(articles) > 1:
         if top.score < settings.suggest_threshold:
@@ -185,7 +191,9 @@ class Answerer:
         if decision.kind != "answer" or answer is None:
             return previous
         article = answer.article
-        named = set(self.normalizer.terms(" ".join((article.title, *article.tags, article.description, answer.section.heading))))
+        named = set(
+            self.normalizer.terms(" ".join((article.title, *article.tags, article.description, answer.section.heading)))
+        )
         words = [w for w in decision.result.query.words if self.normalizer.stem(w) in named] if decision.result else []
         if decision.follows and previous is not None and previous.article == article.id:
             words = [*previous.subject.split(), *words]
@@ -202,8 +210,14 @@ class Answerer:
         result = self.knowledge.search(text, prefer=prefer, subject=topic.subject, section=topic.section)
         decision = judge(result, self.settings, self.intents)
         return Decision(
-            decision.kind, text, result, decision.reason, contact=decision.contact,
-            follows=True, subject=topic.subject, suggestions=decision.suggestions,
+            decision.kind,
+            text,
+            result,
+            decision.reason,
+            contact=decision.contact,
+            follows=True,
+            subject=topic.subject,
+            suggestions=decision.suggestions,
         )
 
     def _starts(self, text: str, phrases: list[tuple[str, ...]]) -> bool:

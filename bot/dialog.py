@@ -83,7 +83,13 @@ class Dialog:
             seconds = c.context_minutes * 60
             contexts = StoreContexts(store, seconds) if store is not None else MemoryContexts(seconds, c.max_contexts)
         self.contexts: Contexts = contexts
-        self.states: ButtonStates = states if states is not None else StoreButtonStates(store) if store is not None else MemoryButtonStates(5000)
+        self.states: ButtonStates = (
+            states
+            if states is not None
+            else StoreButtonStates(store)
+            if store is not None
+            else MemoryButtonStates(5000)
+        )
         self.codec = codec or ButtonCodec.from_secret(settings.secret, settings.token)
         self.knowledge = knowledge
 
@@ -154,8 +160,13 @@ class Dialog:
         except StoreUnavailable:
             return replies.notice(self.texts.store_unavailable, kind="admin")
         text = self.texts.admin_stats.format(
-            days=days, questions=t.questions, users=t.users, answered=t.answered, share=t.share,
-            helpful=t.helpful, not_helpful=t.not_helpful,
+            days=days,
+            questions=t.questions,
+            users=t.users,
+            answered=t.answered,
+            share=t.share,
+            helpful=t.helpful,
+            not_helpful=t.not_helpful,
         )
         return Reply(tuple(block(line) for line in text.splitlines() if line.strip()), kind="admin")
 
@@ -198,8 +209,10 @@ class Dialog:
             snippet = " ".join(chosen.text.split())
             items.append(
                 InlineItem(
-                    self.knowledge.article_key(article), article.title,
-                    _shorten(f"{chosen.section.heading}: {snippet}", 120), self.knowledge.link(chosen),
+                    self.knowledge.article_key(article),
+                    article.title,
+                    _shorten(f"{chosen.section.heading}: {snippet}", 120),
+                    self.knowledge.link(chosen),
                     replies.quote(self.texts, chosen.section.heading, chosen.blocks, chosen.article),
                 )
             )
@@ -209,20 +222,31 @@ class Dialog:
         detail = replies.article_detail(self.texts, article, None)
         blocks = detail.blocks[:-1]  # without the pointer to a button that inline results lack
         return InlineItem(
-            self.knowledge.article_key(article), article.title, _shorten(article.description, 120),
-            article.url, Reply(blocks, kind="article"),
+            self.knowledge.article_key(article),
+            article.title,
+            _shorten(article.description, 120),
+            article.url,
+            Reply(blocks, kind="article"),
         )
 
     def ask(
-        self, question: str, user: str | None = None, chat_type: str | None = None,
-        chat: str | None = None, reply_to: str | None = None,
+        self,
+        question: str,
+        user: str | None = None,
+        chat_type: str | None = None,
+        chat: str | None = None,
+        reply_to: str | None = None,
     ) -> Reply:
         """Answer a question, suggest articles when unsure, decline honestly, or chat back."""
         return self.turn(question, user, chat_type, chat, reply_to).reply
 
     def turn(
-        self, question: str, user: str | None = None, chat_type: str | None = None,
-        chat: str | None = None, reply_to: str | None = None,
+        self,
+        question: str,
+        user: str | None = None,
+        chat_type: str | None = None,
+        chat: str | None = None,
+        reply_to: str | None = None,
     ) -> Turn:
         """The reply to a message and the decision behind it.
 
@@ -271,10 +295,16 @@ class Dialog:
         top = decision.result.top if decision.result else None
         self.store.record(
             Entry(
-                ref=ref, question=mask_personal(question), answered=shown is not None,
-                article=shown.article.id if shown else None, section=shown.section.heading if shown else None,
-                score=round(decision.result.score if decision.result else 0.0, 4), user=user, chat_type=chat_type,
-                kind=decision.kind, closest=top.article.id if top and not shown else None,
+                ref=ref,
+                question=mask_personal(question),
+                answered=shown is not None,
+                article=shown.article.id if shown else None,
+                section=shown.section.heading if shown else None,
+                score=round(decision.result.score if decision.result else 0.0, 4),
+                user=user,
+                chat_type=chat_type,
+                kind=decision.kind,
+                closest=top.article.id if top and not shown else None,
             )
         )
 
@@ -366,7 +396,9 @@ class Dialog:
             return _as_edit(replies.notice(self.texts.forget_unavailable, kind="forget_unavailable"))
         done = self.store.forget(user)  # waits for the database: call press() off the event loop
         if not done.complete:
-            return _as_edit(replies.notice(self.texts.forget_pending.format(count=done.buffered), kind="forget_pending"))
+            return _as_edit(
+                replies.notice(self.texts.forget_pending.format(count=done.buffered), kind="forget_pending")
+            )
         return _as_edit(replies.notice(self.texts.forget_done.format(count=done.count), kind="forget_done"))
 
     def _forget_memory(self, user: str | None) -> None:
@@ -403,7 +435,11 @@ class Dialog:
         ]
         header = self.texts.no_more_answers
         if choices:
-            header = self.texts.other_answers.format(question=asked.question) if asked.question else self.texts.other_answers_plain
+            header = (
+                self.texts.other_answers.format(question=asked.question)
+                if asked.question
+                else self.texts.other_answers_plain
+            )
         back = Button(self.texts.button_back, action=self._action(user, "a", ref, shown))
         return replies.choice_list(header, choices, extra=(back,), kind="others", edit=True)
 
@@ -454,7 +490,9 @@ class Dialog:
 
     # Composition --------------------------------------------------------------------------
 
-    def _answer(self, ref: str, result: SearchResult, index: int, user: str | None, back: str = "", edit: bool = False) -> Reply:
+    def _answer(
+        self, ref: str, result: SearchResult, index: int, user: str | None, back: str = "", edit: bool = False
+    ) -> Reply:
         chosen = result.candidates[index]
         back_action = None
         if back == "s":
@@ -471,11 +509,18 @@ class Dialog:
         )
         related = [a for a in result.related if a.id != chosen.article.id]
         return replies.answer(
-            self.texts, chosen.section.heading, chosen.blocks, chosen.article,
-            self.knowledge.link(chosen), related, actions,
+            self.texts,
+            chosen.section.heading,
+            chosen.blocks,
+            chosen.article,
+            self.knowledge.link(chosen),
+            related,
+            actions,
         )
 
-    def _suggestions(self, ref: str, result: SearchResult, picks: tuple[int, ...], user: str | None, edit: bool) -> Reply:
+    def _suggestions(
+        self, ref: str, result: SearchResult, picks: tuple[int, ...], user: str | None, edit: bool
+    ) -> Reply:
         choices = [(result.candidates[i].article.title, self._action(user, "a", ref, i, "s")) for i in picks]
         return replies.choice_list(self.texts.did_you_mean, choices, kind="suggest", edit=edit)
 
@@ -485,17 +530,28 @@ class Dialog:
         if not tags and not articles:
             return replies.notice(self.texts.topics_empty.format(word=word), kind="topics_empty")
         if tags:
-            return self._tag_page(self.texts.topics_search_header.format(word=word), tags, page, ("w", key), user, False, articles)
+            return self._tag_page(
+                self.texts.topics_search_header.format(word=word), tags, page, ("w", key), user, False, articles
+            )
         header = self.texts.topics_search_articles.format(word=word)
         return self._article_page(header, articles, page, ("w", key), user, False)
 
     def _tag_page(
-        self, header: str, tags: tuple[Tag, ...], page: int, action: tuple[str, ...], user: str | None, edit: bool,
+        self,
+        header: str,
+        tags: tuple[Tag, ...],
+        page: int,
+        action: tuple[str, ...],
+        user: str | None,
+        edit: bool,
         articles: tuple[Article, ...] = (),
     ) -> Reply:
         shown, page, pages = _page(tags, page, TAGS_PER_PAGE)
         rows = [
-            tuple(Button(f"{t.name} ({len(t.articles)})", action=self._action(user, "g", t.key, 0)) for t in shown[i : i + 2])
+            tuple(
+                Button(f"{t.name} ({len(t.articles)})", action=self._action(user, "g", t.key, 0))
+                for t in shown[i : i + 2]
+            )
             for i in range(0, len(shown), 2)
         ]
         if articles and page == 0:
@@ -509,11 +565,18 @@ class Dialog:
         return Reply((block(header),), tuple(rows), kind="topics", edit=edit)
 
     def _article_page(
-        self, header: str, articles: tuple[Article, ...], page: int, action: tuple[str, ...], user: str | None, edit: bool
+        self,
+        header: str,
+        articles: tuple[Article, ...],
+        page: int,
+        action: tuple[str, ...],
+        user: str | None,
+        edit: bool,
     ) -> Reply:
         shown, page, pages = _page(articles, page, ARTICLES_PER_PAGE)
         rows: list[tuple[Button, ...]] = [
-            (Button(a.title, action=self._action(user, "r", self.knowledge.article_key(a), *action, page)),) for a in shown
+            (Button(a.title, action=self._action(user, "r", self.knowledge.article_key(a), *action, page)),)
+            for a in shown
         ]
         nav = self._pager(page, pages, action, user)
         if nav:

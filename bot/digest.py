@@ -33,7 +33,9 @@ def week_label(now: float, timezone: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_text(store: Store, settings: Settings, now: float, group: Callable[..., list[Any]] = group_unanswered) -> str:
+def digest_text(
+    store: Store, settings: Settings, now: float, group: Callable[..., list[Any]] = group_unanswered
+) -> str:
     """The digest of the seven days up to `now` (personal data masked)."""
     zone = ZoneInfo(settings.report.timezone)
     data = collect(store.logged(now - WEEK), zone, settings.language, group)
@@ -48,10 +50,16 @@ def digest_text(store: Store, settings: Settings, now: float, group: Callable[..
         return dt.datetime.fromtimestamp(when, zone).date().isoformat()
 
     return texts.admin_digest.format(
-        start=day(now - WEEK + 1), end=day(now), questions=data.questions, users=data.users, answered=answered,
-        share=f"{answered / data.questions:.0%}" if data.questions else "-", suggested=data.total("suggested"),
+        start=day(now - WEEK + 1),
+        end=day(now),
+        questions=data.questions,
+        users=data.users,
+        answered=answered,
+        share=f"{answered / data.questions:.0%}" if data.questions else "-",
+        suggested=data.total("suggested"),
         unanswered=data.total("unanswered") + data.total("unknown"),
-        helpful=sum(v.helpful for v in data.votes), not_helpful=sum(v.not_helpful for v in data.votes),
+        helpful=sum(v.helpful for v in data.votes),
+        not_helpful=sum(v.not_helpful for v in data.votes),
         groups="\n".join(lines) or texts.admin_digest_no_groups,
     )
 

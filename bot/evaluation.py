@@ -102,7 +102,9 @@ def load_conversations(path: Path) -> list[Conversation]:
         if not isinstance(item, dict) or not isinstance(item.get("turns"), list) or not item["turns"]:
             raise BotError(f"{path}: conversation {n} needs 'turns' (a list)")
         corpus = item.get("corpus")
-        turns = tuple(_question(t, f"{path}: conversation {n} turn {k}", corpus) for k, t in enumerate(item["turns"], 1))
+        turns = tuple(
+            _question(t, f"{path}: conversation {n} turn {k}", corpus) for k, t in enumerate(item["turns"], 1)
+        )
         conversations.append(Conversation(corpus, turns))
     return conversations
 
@@ -132,8 +134,13 @@ def _question(item: Any, where: str, corpus: str | None) -> Question:
     section = item.get("section")
     sections = tuple(section) if isinstance(section, list) else (section,) if section else ()
     return Question(
-        item["q"], item.get("article"), item.get("corpus", corpus), tuple(map(str, sections)),
-        item.get("contains"), bool(item.get("follows")), chat,
+        item["q"],
+        item.get("article"),
+        item.get("corpus", corpus),
+        tuple(map(str, sections)),
+        item.get("contains"),
+        bool(item.get("follows")),
+        chat,
     )
 
 
@@ -157,9 +164,7 @@ def judge(question: Question, record: Mapping[str, Any]) -> tuple[bool, int | No
     def right(article: str | None, section: str | None) -> bool:
         return article == question.article and (not wanted or heading_key(section or "") in wanted)
 
-    rank = next(
-        (i for i, c in enumerate(record["candidates"][:5], 1) if right(c["article"], c["section"])), None
-    )
+    rank = next((i for i, c in enumerate(record["candidates"][:5], 1) if right(c["article"], c["section"])), None)
     correct = kind(record) == "answer" and right(record["article"], record["section"])
     if correct and question.contains:
         correct = question.contains.casefold() in (record["text"] or "").casefold()
@@ -261,5 +266,11 @@ def evaluate_conversations(
         small_talk=share(lambda q: q.chat),
         declines=share(lambda q: q.article is None and not q.chat),
         outcomes=tuple(outcomes),
-        shown_chars=_mean([len(o.record["text"]) for o in outcomes if o.question.article and kind(o.record) == "answer" and o.record["text"]]),
+        shown_chars=_mean(
+            [
+                len(o.record["text"])
+                for o in outcomes
+                if o.question.article and kind(o.record) == "answer" and o.record["text"]
+            ]
+        ),
     )

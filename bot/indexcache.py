@@ -45,10 +45,14 @@ from bot.sections import Section
 from bot.settings import Settings
 
 # Value types stored by their fields, in field order; rebuilt by calling the class.
-_DATACLASSES: dict[str, type] = {c.__name__: c for c in (Article, Phrasing, Section, Block, Span, Tag, LoadResult, LoadWarning, FileResult, Method)}
+_DATACLASSES: dict[str, type] = {
+    c.__name__: c for c in (Article, Phrasing, Section, Block, Span, Tag, LoadResult, LoadWarning, FileResult, Method)
+}
 # Classes stored by their attributes; rebuilt without calling their constructor.
 _STORED: dict[str, type] = {c.__name__: c for c in (Retriever, WordRepair)}
-_SPARSE: dict[str, type] = {c.__name__: c for c in (sparse.csr_matrix, sparse.csc_matrix, sparse.csr_array, sparse.csc_array)}
+_SPARSE: dict[str, type] = {
+    c.__name__: c for c in (sparse.csr_matrix, sparse.csc_matrix, sparse.csr_array, sparse.csc_array)
+}
 
 
 class Unsupported(Exception):
@@ -376,7 +380,9 @@ class _Decoder:
 
     def _sparse(self, obj: dict[str, Any]) -> Any:
         path, a = obj["$sparse"], self.arrays
-        return _SPARSE[obj["kind"]]((a[f"{path}.data"], a[f"{path}.indices"], a[f"{path}.indptr"]), shape=tuple(obj["shape"]))
+        return _SPARSE[obj["kind"]](
+            (a[f"{path}.data"], a[f"{path}.indices"], a[f"{path}.indptr"]), shape=tuple(obj["shape"])
+        )
 
     def _stored(self, obj: dict[str, Any]) -> Any:
         cls = _STORED[obj["$o"]]

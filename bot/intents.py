@@ -27,8 +27,12 @@ class Intents:
         self._bits = {name: 1 << i for i, name in enumerate(self.names)}
         self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
         # One pattern per kind, its cues as alternatives: a question is read once per kind.
-        self._any_cue = [(bit, re.compile("|".join(f"(?:{c.pattern})" for c in cues))) for bit, cues in self._cues if cues]
-        self._headings = [(self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()]
+        self._any_cue = [
+            (bit, re.compile("|".join(f"(?:{c.pattern})" for c in cues))) for bit, cues in self._cues if cues
+        ]
+        self._headings = [
+            (self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()
+        ]
         self._avoid = [(self._bits[n], [h for h in map(self.phrase, i.avoid) if h.strip()]) for n, i in intents.items()]
         self.contact = self.mask(n for n, i in intents.items() if i.contact)
         self._weights = [(self._bits[n], i.weight) for n, i in intents.items()]
@@ -98,7 +102,9 @@ class Intents:
                 mask |= bit
         return mask
 
-    def fit(self, question: int, heading: np.ndarray, evidence: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
+    def fit(
+        self, question: int, heading: np.ndarray, evidence: np.ndarray, avoid: np.ndarray | None = None
+    ) -> np.ndarray:
         """How well sections answer a question's kinds, in [0, 1], from their masks.
 
         Per kind: 1 when the heading announces it, 0.5 when a passage looks like it, else 0,

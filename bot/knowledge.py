@@ -41,7 +41,9 @@ class KnowledgeBase:
         self.loaded = loaded
         self.articles = loaded.articles
         self.normalizer = Normalizer(settings.language)
-        self.retriever = Retriever(self.articles, self.normalizer, settings.retrieval, settings.language.intents, method)
+        self.retriever = Retriever(
+            self.articles, self.normalizer, settings.retrieval, settings.language.intents, method
+        )
         self._by_key = {short_key(a.id): a for a in self.articles}
         self._index = {a.id: i for i, a in enumerate(self.articles)}
         self.tags = _merge_tags(self.articles, self.normalizer)
@@ -56,7 +58,9 @@ class KnowledgeBase:
         return cls.from_loaded(settings, load_articles(folder, settings.knowledge, settings.site), folder, method)
 
     @classmethod
-    def from_loaded(cls, settings: Settings, loaded: LoadResult, folder: Path, method: Method | None = None) -> KnowledgeBase:
+    def from_loaded(
+        cls, settings: Settings, loaded: LoadResult, folder: Path, method: Method | None = None
+    ) -> KnowledgeBase:
         """Index loaded articles, logging each skipped file; an empty folder is an error."""
         log_warnings(loaded)
         if not loaded.articles:
@@ -77,11 +81,18 @@ class KnowledgeBase:
         return kb
 
     def search(
-        self, question: str, prefer: int | None = None, subject: str = "", within: int | None = None, section: str | None = None
+        self,
+        question: str,
+        prefer: int | None = None,
+        subject: str = "",
+        within: int | None = None,
+        section: str | None = None,
     ) -> SearchResult:
         """Retrieve the best sections for `question`; a follow-up gives its topic's article, section and subject."""
         prefer_section = self.retriever.section_number(prefer, section) if prefer is not None and section else None
-        return self.retriever.search(question, prefer=prefer, subject=subject, within=within, prefer_section=prefer_section)
+        return self.retriever.search(
+            question, prefer=prefer, subject=subject, within=within, prefer_section=prefer_section
+        )
 
     def article_index(self, article_id: str) -> int | None:
         """The position of an article in the index, if it still exists."""

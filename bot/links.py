@@ -46,7 +46,10 @@ def article_url(site: SiteSettings, relative: PurePath, meta: Mapping[str, Any])
         if value.startswith(("http://", "https://")) or "://" in value.split("/", 1)[0]:
             url = encode_url(value)
             if urlsplit(url).netloc.lower() != urlsplit(base).netloc.lower():
-                return derived, f"{key} leads off {urlsplit(base).netloc or 'the blog'}: ignored, the file's address is used"
+                return (
+                    derived,
+                    f"{key} leads off {urlsplit(base).netloc or 'the blog'}: ignored, the file's address is used",
+                )
         elif value.startswith("/"):
             url = base + encode_url(value)
         else:
@@ -87,7 +90,9 @@ def section_url(site: SiteSettings, url: str, heading: str, first: bool) -> str:
 def heading_anchor(heading: str) -> str:
     """The id gatsby-remark-autolink-headers (github-slugger) gives a heading."""
     text = heading.strip().lower()
-    text = "".join(ch for ch in text if ch in " -_" or (unicodedata.category(ch)[0] in "LNM" and ch not in _EMOJI_MARKS))
+    text = "".join(
+        ch for ch in text if ch in " -_" or (unicodedata.category(ch)[0] in "LNM" and ch not in _EMOJI_MARKS)
+    )
     return text.replace(" ", "-")
 
 

@@ -29,11 +29,7 @@ def _phone(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """The text without control or bidirectional-override characters (safe for a terminal)."""
-    return "".join(
-        " " if unicodedata.category(c) == "Cc" else c
-        for c in text
-        if c not in _BIDI
-    )
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text if c not in _BIDI)
 
 
 def csv_cell(value: object) -> object:

@@ -80,7 +80,11 @@ def answer(
 
 def quote(texts: Texts, heading: str, passage: Sequence[Block], article: Article) -> Reply:
     """A section's heading and passage with the article it comes from (no buttons)."""
-    source = () if heading == article.title else (Block((Span(texts.answer_source.format(title=article.title), italic=True),)),)
+    source = (
+        ()
+        if heading == article.title
+        else (Block((Span(texts.answer_source.format(title=article.title), italic=True),)),)
+    )
     return Reply((block(heading, "heading", bold=True), *passage), footer=source, kind="quote")
 
 
@@ -95,7 +99,13 @@ class AnswerActions:
     edit: bool = False
 
 
-def choice_list(header: str, choices: Sequence[tuple[str, str]], extra: Sequence[Button] = (), kind: str = "choices", edit: bool = False) -> Reply:
+def choice_list(
+    header: str,
+    choices: Sequence[tuple[str, str]],
+    extra: Sequence[Button] = (),
+    kind: str = "choices",
+    edit: bool = False,
+) -> Reply:
     """A header and one button per (label, action) choice, then `extra` buttons on one row."""
     rows: list[tuple[Button, ...]] = [(Button(label, action=action),) for label, action in choices]
     if extra:

@@ -32,10 +32,19 @@ def _chart_style() -> Any:
     from pygal.style import Style
 
     return Style(
-        background="white", plot_background="white", foreground="#333", foreground_strong="#111",
-        foreground_subtle="#888", colors=("#2e7d32", "#f9a825", "#c62828", "#9e9e9e"),
-        font_family="sans-serif", label_font_size=13, major_label_font_size=13, legend_font_size=14,
-        title_font_size=15, value_font_size=12, tooltip_font_size=12,
+        background="white",
+        plot_background="white",
+        foreground="#333",
+        foreground_strong="#111",
+        foreground_subtle="#888",
+        colors=("#2e7d32", "#f9a825", "#c62828", "#9e9e9e"),
+        font_family="sans-serif",
+        label_font_size=13,
+        major_label_font_size=13,
+        legend_font_size=14,
+        title_font_size=15,
+        value_font_size=12,
+        tooltip_font_size=12,
     )
 
 
@@ -109,8 +118,12 @@ def local_day(when: float, zone: ZoneInfo) -> str:
     return dt.datetime.fromtimestamp(when, zone).date().isoformat()
 
 
-def collect(rows: Sequence[LoggedQuestion], zone: ZoneInfo, language: LanguageSettings,
-            group: Callable[..., list[Any]] = group_unanswered) -> ReportData:
+def collect(
+    rows: Sequence[LoggedQuestion],
+    zone: ZoneInfo,
+    language: LanguageSettings,
+    group: Callable[..., list[Any]] = group_unanswered,
+) -> ReportData:
     """The page's figures from the logged questions of the period."""
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
@@ -119,8 +132,12 @@ def collect(rows: Sequence[LoggedQuestion], zone: ZoneInfo, language: LanguageSe
         DayCount(d, c["answered"], c["suggested"], c["unanswered"], c["unknown"]) for d, c in sorted(per_day.items())
     )
     return ReportData(
-        len(rows), len({r.user_hash for r in rows if r.user_hash}), days,
-        _most_asked(rows), _unanswered(rows, language, group), _votes(rows),
+        len(rows),
+        len({r.user_hash for r in rows if r.user_hash}),
+        days,
+        _most_asked(rows),
+        _unanswered(rows, language, group),
+        _votes(rows),
     )
 
 
@@ -135,8 +152,9 @@ def _most_asked(rows: Sequence[LoggedQuestion], limit: int = 10) -> tuple[tuple[
     return tuple((wording[k].most_common(1)[0][0], n) for k, n in counts.most_common(limit))
 
 
-def _unanswered(rows: Sequence[LoggedQuestion], language: LanguageSettings, group: Callable[..., list[Any]],
-                limit: int = 15) -> tuple[UnansweredGroup, ...]:
+def _unanswered(
+    rows: Sequence[LoggedQuestion], language: LanguageSettings, group: Callable[..., list[Any]], limit: int = 15
+) -> tuple[UnansweredGroup, ...]:
     missed = [r for r in rows if outcome(r) != "answered"]
     if not missed:
         return ()
@@ -151,8 +169,11 @@ def _unanswered(rows: Sequence[LoggedQuestion], language: LanguageSettings, grou
         near: Counter[str] = Counter()
         for example in g.examples:
             near.update(closest.get(example, Counter()))
-        found.append(UnansweredGroup(clean(g.label), g.count, tuple(map(clean, g.examples)),
-                                     near.most_common(1)[0][0] if near else None))
+        found.append(
+            UnansweredGroup(
+                clean(g.label), g.count, tuple(map(clean, g.examples)), near.most_common(1)[0][0] if near else None
+            )
+        )
     return tuple(found)
 
 
@@ -181,18 +202,26 @@ def render(data: ReportData, texts: Mapping[str, str], site: str, period: str, g
         parts.append(f"<p>{t['empty']}</p>")
     else:
         parts += [
-            f"<h2>{t['per_day']}</h2>", _per_day_chart(data, texts), _day_table(data, t),
-            f"<h2>{t['share_over_time']}</h2>", _share_chart(data, texts),
-            f"<h2>{t['most_asked']}</h2>", _most_asked_table(data, t),
-            f"<h2>{t['unanswered_groups']}</h2>", _groups_table(data, t),
-            f"<h2>{t['votes']}</h2>", _votes_chart(data, texts), _votes_table(data, t),
+            f"<h2>{t['per_day']}</h2>",
+            _per_day_chart(data, texts),
+            _day_table(data, t),
+            f"<h2>{t['share_over_time']}</h2>",
+            _share_chart(data, texts),
+            f"<h2>{t['most_asked']}</h2>",
+            _most_asked_table(data, t),
+            f"<h2>{t['unanswered_groups']}</h2>",
+            _groups_table(data, t),
+            f"<h2>{t['votes']}</h2>",
+            _votes_chart(data, texts),
+            _votes_table(data, t),
         ]
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang=id>\n<head>\n<meta charset=utf-8>\n"
         '<meta name=viewport content="width=device-width, initial-scale=1">\n'
         # Nothing may load or run: the page is opened from a download, maybe offline.
-        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
+        "<meta http-equiv=Content-Security-Policy"
+        " content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
         f"<title>{t['title']}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -202,7 +231,8 @@ body{font-family:system-ui,sans-serif;margin:0 auto;padding:12px;max-width:860px
 h1{font-size:1.3em;margin:.2em 0}h2{font-size:1.1em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}
 .meta{color:#666;font-size:.9em}
 dl{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:6px;margin:0}
-dl div{background:#f4f6f8;border-radius:6px;padding:6px 8px}dt{font-size:.8em;color:#555}dd{margin:0;font-size:1.2em;font-weight:600}
+dl div{background:#f4f6f8;border-radius:6px;padding:6px 8px}dt{font-size:.8em;color:#555}
+dd{margin:0;font-size:1.2em;font-weight:600}
 svg{width:100%;height:auto;display:block}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:break-word}
@@ -215,9 +245,14 @@ def _totals(data: ReportData, t: Mapping[str, str]) -> str:
     answered = data.total("answered")
     share = f"{answered / data.questions:.0%}" if data.questions else "-"
     items = [
-        ("questions", data.questions), ("users", data.users), ("answered", answered), ("share", share),
-        ("suggested", data.total("suggested")), ("unanswered", data.total("unanswered")),
-        ("helpful", sum(v.helpful for v in data.votes)), ("not_helpful", sum(v.not_helpful for v in data.votes)),
+        ("questions", data.questions),
+        ("users", data.users),
+        ("answered", answered),
+        ("share", share),
+        ("suggested", data.total("suggested")),
+        ("unanswered", data.total("unanswered")),
+        ("helpful", sum(v.helpful for v in data.votes)),
+        ("not_helpful", sum(v.not_helpful for v in data.votes)),
     ]
     if data.total("unknown"):
         items.insert(6, ("unknown", data.total("unknown")))
@@ -229,16 +264,25 @@ def _table(table_id: str, head: Sequence[tuple[str, bool]], rows: Sequence[Seque
     """A table of escaped cells; head: (label, numeric)."""
     th = "".join(f"<th{' class=n' if n else ''}>{label}</th>" for label, n in head)
     body = "".join(
-        "<tr>" + "".join(
-            f"<td{' class=n' if n else ''}>{html.escape(str(cell))}</td>" for cell, (_, n) in zip(row, head, strict=True)
-        ) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td{' class=n' if n else ''}>{html.escape(str(cell))}</td>"
+            for cell, (_, n) in zip(row, head, strict=True)
+        )
+        + "</tr>"
         for row in rows
     )
     return f"<div class=scroll><table id={table_id}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _day_table(data: ReportData, t: Mapping[str, str]) -> str:
-    head = [(t["day"], False), (t["answered"], True), (t["suggested"], True), (t["unanswered"], True), (t["unknown"], True)]
+    head = [
+        (t["day"], False),
+        (t["answered"], True),
+        (t["suggested"], True),
+        (t["unanswered"], True),
+        (t["unknown"], True),
+    ]
     table = _table("days", head, [(d.date, d.answered, d.suggested, d.unanswered, d.unknown) for d in data.days])
     return f"<details><summary>{t['figures']}</summary>{table}</details>"
 
@@ -267,8 +311,16 @@ def _chart(kind: str, height: int, **options: object) -> Any:
     import pygal
 
     defaults: dict[str, object] = {
-        "width": 420, "height": height, "style": _chart_style(), "js": (), "disable_xml_declaration": True,
-        "legend_at_bottom": True, "legend_at_bottom_columns": 2, "truncate_label": 40, "truncate_legend": 40, "margin": 6,
+        "width": 420,
+        "height": height,
+        "style": _chart_style(),
+        "js": (),
+        "disable_xml_declaration": True,
+        "legend_at_bottom": True,
+        "legend_at_bottom_columns": 2,
+        "truncate_label": 40,
+        "truncate_legend": 40,
+        "margin": 6,
     }
     return getattr(pygal, kind)(**{**defaults, **options})
 
@@ -284,8 +336,15 @@ def _svg(chart: Any) -> str:
 
 
 def _per_day_chart(data: ReportData, texts: Mapping[str, str]) -> str:
-    chart = _chart("StackedBar", 340, x_label_rotation=45, show_minor_x_labels=False,
-                   x_labels_major_every=max(1, len(data.days) // 8), legend_at_bottom_columns=1, truncate_legend=-1)
+    chart = _chart(
+        "StackedBar",
+        340,
+        x_label_rotation=45,
+        show_minor_x_labels=False,
+        x_labels_major_every=max(1, len(data.days) // 8),
+        legend_at_bottom_columns=1,
+        truncate_legend=-1,
+    )
     chart.x_labels = [d.date[5:] for d in data.days]
     for field in ("answered", "suggested", "unanswered", "unknown"):
         if field != "unknown" or data.total("unknown"):
@@ -294,9 +353,16 @@ def _per_day_chart(data: ReportData, texts: Mapping[str, str]) -> str:
 
 
 def _share_chart(data: ReportData, texts: Mapping[str, str]) -> str:
-    chart = _chart("Line", 260, range=(0, 100), x_label_rotation=45, show_minor_x_labels=False,
-                   x_labels_major_every=max(1, len(data.days) // 8), show_legend=False,
-                   value_formatter=lambda v: f"{v:.0f}%")
+    chart = _chart(
+        "Line",
+        260,
+        range=(0, 100),
+        x_label_rotation=45,
+        show_minor_x_labels=False,
+        x_labels_major_every=max(1, len(data.days) // 8),
+        show_legend=False,
+        value_formatter=lambda v: f"{v:.0f}%",
+    )
     chart.x_labels = [d.date[5:] for d in data.days]
     chart.add(texts["share"], [round(100 * d.answered / d.questions, 1) for d in data.days])
     return _svg(chart)
@@ -307,8 +373,9 @@ def _votes_chart(data: ReportData, texts: Mapping[str, str]) -> str:
     if not shown:
         return ""
     # Each article's name is printed on its bar: names beside the bars would leave them no room on a phone.
-    chart = _chart("HorizontalStackedBar", 70 + 34 * len(shown), show_x_labels=False, print_labels=True,
-                   truncate_label=-1)
+    chart = _chart(
+        "HorizontalStackedBar", 70 + 34 * len(shown), show_x_labels=False, print_labels=True, truncate_label=-1
+    )
     chart.add("👍", [{"value": v.helpful, "label": v.article[:45]} for v in reversed(shown)])
     chart.add("👎", [{"value": v.not_helpful, "label": ""} for v in reversed(shown)])
     return _svg(chart)
@@ -328,9 +395,18 @@ def answered_by(answerer: Answerer) -> Callable[[str], str | None]:
     return answer
 
 
-def build_page(store: Store, start: float, now: float, days: float | None, texts: Mapping[str, str],
-               site: str, timezone: str, language: LanguageSettings,
-               group: Callable[..., list[Any]] = group_unanswered, answer_now: Callable[[str], str | None] | None = None) -> str:
+def build_page(
+    store: Store,
+    start: float,
+    now: float,
+    days: float | None,
+    texts: Mapping[str, str],
+    site: str,
+    timezone: str,
+    language: LanguageSettings,
+    group: Callable[..., list[Any]] = group_unanswered,
+    answer_now: Callable[[str], str | None] | None = None,
+) -> str:
     """The page for the period starting at `start`; `group` groups unanswered questions (maybe in another
     process); with `answer_now`, each group's first question is asked again of today's articles."""
     zone = ZoneInfo(timezone)
@@ -343,15 +419,28 @@ def build_page(store: Store, start: float, now: float, days: float | None, texts
     return render(data, texts, site, period, generated)
 
 
-def page(store: Store, settings: Settings, days: float | None, now: float, isolated: bool = False,
-         answerer: Answerer | None = None) -> str:
+def page(
+    store: Store,
+    settings: Settings,
+    days: float | None,
+    now: float,
+    isolated: bool = False,
+    answerer: Answerer | None = None,
+) -> str:
     """The page of the last `days` days (everything when None), as settings say; `isolated` groups in
     another process; with `answerer`, unanswered topics are asked again of today's articles."""
     from bot.store.reports import group_isolated, since
 
     return build_page(
-        store, since(days, now), now, days, settings.texts.report_page, settings.site.name, settings.report.timezone,
-        settings.language, group_isolated if isolated else group_unanswered,
+        store,
+        since(days, now),
+        now,
+        days,
+        settings.texts.report_page,
+        settings.site.name,
+        settings.report.timezone,
+        settings.language,
+        group_isolated if isolated else group_unanswered,
         answered_by(answerer) if answerer is not None else None,
     )
 

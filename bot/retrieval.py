@@ -155,7 +155,9 @@ class Retriever:
         docs = _Documents(self.articles, normalizer, self.intents, self.method.title_headings)
         docs.counts.finish()
         self.vocabulary: dict[str, int] = docs.counts.vocabulary
-        self.repair = WordRepair(docs.known, normalizer.stem, self.vocabulary, normalizer.canonical, normalizer.spellings())
+        self.repair = WordRepair(
+            docs.known, normalizer.stem, self.vocabulary, normalizer.canonical, normalizer.spellings()
+        )
         self.heading_kinds = np.asarray(docs.heading_kinds, dtype=np.int64)
         self.heading_avoid = np.asarray(docs.heading_avoid, dtype=np.int64)
         self.passage_kinds = np.asarray(docs.passage_kinds, dtype=np.int64)
@@ -295,8 +297,13 @@ class Retriever:
         return self.normalizer.canonical(fixed) if fixed and fixed != word else fixed
 
     def search(
-        self, question: str, limit: int | None = None, prefer: int | None = None, subject: str = "",
-        within: int | None = None, prefer_section: int | None = None,
+        self,
+        question: str,
+        limit: int | None = None,
+        prefer: int | None = None,
+        subject: str = "",
+        within: int | None = None,
+        prefer_section: int | None = None,
     ) -> SearchResult:
         """Rank sections for `question`.
 
@@ -313,7 +320,14 @@ class Retriever:
         if not (query.terms or extra) or not len(self.section_article):
             if not query.terms and self.phrasings and len(self.section_article):
                 # Words the articles lack may still be a phrasing editors taught.
-                best, query = self._with_taught((), query, np.zeros(0, dtype=np.int64), np.full(max(len(self.vocabulary), 1), -1, dtype=np.int64), within, limit)
+                best, query = self._with_taught(
+                    (),
+                    query,
+                    np.zeros(0, dtype=np.int64),
+                    np.full(max(len(self.vocabulary), 1), -1, dtype=np.int64),
+                    within,
+                    limit,
+                )
                 return SearchResult(question, best, query)
             return SearchResult(question, (), query)
         ids = np.array([self.vocabulary[t] for t in query.terms], dtype=np.int64)
@@ -335,12 +349,20 @@ class Retriever:
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
         position = _positions(ids, len(self.vocabulary))
-        best = tuple(self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first)
+        best = tuple(
+            self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first
+        )
         best, query = self._with_taught(best, query, ids, position, within, limit)
         return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
 
     def _with_taught(
-        self, best: tuple[Candidate, ...], query: Query, ids: np.ndarray, position: np.ndarray, within: int | None, limit: int
+        self,
+        best: tuple[Candidate, ...],
+        query: Query,
+        ids: np.ndarray,
+        position: np.ndarray,
+        within: int | None,
+        limit: int,
     ) -> tuple[tuple[Candidate, ...], Query]:
         """A question close to a taught phrasing is answered from its section (its words count as known)."""
         similarity, n = self._phrasing_match((*query.words, *query.unknown))
@@ -352,7 +374,9 @@ class Retriever:
         unknown = tuple(w for w in query.unknown if self.normalizer.stem(w) not in known)
         moved = tuple(w for w in query.unknown if w not in unknown)
         query = dataclasses.replace(query, words=(*query.words, *moved), unknown=unknown)
-        return (dataclasses.replace(taught, score=max(similarity, max((c.score for c in best), default=0.0))), *others)[:limit], query
+        return (dataclasses.replace(taught, score=max(similarity, max((c.score for c in best), default=0.0))), *others)[
+            :limit
+        ], query
 
     def phrasings_terms(self, section: int) -> tuple[str, ...]:
         """Every term of the phrasings taught for one section."""
@@ -370,7 +394,12 @@ class Retriever:
         return article * (1 - self.method.section_share + self.method.section_share * share)
 
     def _section_scores(
-        self, query: Query, ids: np.ndarray, need: int, prefer: int | None = None, extra: np.ndarray | None = None,
+        self,
+        query: Query,
+        ids: np.ndarray,
+        need: int,
+        prefer: int | None = None,
+        extra: np.ndarray | None = None,
         within: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sections that may rank among the best `need`, their article's match, and their share of it.
@@ -387,7 +416,9 @@ class Retriever:
             # The chat's current article: a follow-up is first read as a question about it.
             article_scores[prefer] = min(1.0, article_scores[prefer] * (1 + self.method.context_bonus))
         if within is not None:
-            articles = np.array([within] if 0 <= within < len(article_scores) and article_scores[within] > 0 else [], dtype=np.int64)
+            articles = np.array(
+                [within] if 0 <= within < len(article_scores) and article_scores[within] > 0 else [], dtype=np.int64
+            )
         else:
             articles = self._contenders(article_scores, need)
         counts = self.sections_per_article[articles]
@@ -451,7 +482,9 @@ class Retriever:
         # A kind that requires evidence (a salary figure, a price) is decisive: the passage that
         # holds it is the answer.
         needed = ((kinds & query.kinds & self.intents.required) != 0).astype(float)
-        ranking = (match + top * (m.passage_evidence * evidence + needed)) / (1.0 + m.position_prior * np.arange(len(hits)))
+        ranking = (match + top * (m.passage_evidence * evidence + needed)) / (
+            1.0 + m.position_prior * np.arange(len(hits))
+        )
         best = int(np.argmax(ranking)) if len(ranking) else 0
         chosen = _cover(matches, self.idf[ids], best, m.max_passages)
         section = article.sections[s]
@@ -487,7 +520,14 @@ def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int)
         return tuple(shown)  # passages apart from each other: no window between them
     lo, hi = shown[0], shown[-1]
     while True:
-        grown = next((w for w in ((lo, hi + 1), (lo - 1, hi)) if 0 <= w[0] and w[1] < len(lengths) and size(range(w[0], w[1] + 1)) <= budget), None)
+        grown = next(
+            (
+                w
+                for w in ((lo, hi + 1), (lo - 1, hi))
+                if 0 <= w[0] and w[1] < len(lengths) and size(range(w[0], w[1] + 1)) <= budget
+            ),
+            None,
+        )
         if grown is None:
             return tuple(range(lo, hi + 1))
         lo, hi = grown
@@ -572,7 +612,9 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 class _Documents:
     """Count matrices of every field, in index order, and the words seen, made in one pass."""
 
-    def __init__(self, articles: tuple[Article, ...], normalizer: Normalizer, intents: Intents, title_headings: bool) -> None:
+    def __init__(
+        self, articles: tuple[Article, ...], normalizer: Normalizer, intents: Intents, title_headings: bool
+    ) -> None:
         self.known: Counter[str] = Counter()
         self.counts = _Counts()
         stem = normalizer.stem

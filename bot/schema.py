@@ -56,10 +56,7 @@ def convert(hint: Any, value: Any, where: str) -> Any:
         if not isinstance(value, Mapping):
             raise ConfigError(f"config: '{where}' must be a mapping, got {_kind(value)}")
         return types.MappingProxyType(
-            {
-                convert(args[0], k, f"{where} key"): convert(args[1], v, _join(where, str(k)))
-                for k, v in value.items()
-            }
+            {convert(args[0], k, f"{where} key"): convert(args[1], v, _join(where, str(k))) for k, v in value.items()}
         )
     return _scalar(hint, value, where)
 

@@ -154,7 +154,9 @@ def _strip_prefix(spans: tuple[Span, ...], pattern: re.Pattern[str]) -> tuple[Sp
 def _literal_items(spans: tuple[Span, ...]) -> list[Block]:
     """Blocks for a paragraph whose every line starts with a written bullet ("* a"), else []."""
     lines = _lines(spans)
-    if not lines or not all(line[0].text and (bullet := _BULLET.match(line[0].text)) and bullet.group().strip() in "*-•–" for line in lines):
+    if not lines or not all(
+        line[0].text and (bullet := _BULLET.match(line[0].text)) and bullet.group().strip() in "*-•–" for line in lines
+    ):
         return []
     return [Block(_strip_prefix(line, _BULLET), "item") for line in lines if _strip_prefix(line, _BULLET)]
 
@@ -313,7 +315,12 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
     """Join neighbouring spans of the same style."""
     merged: list[Span] = []
     for s in spans:
-        if merged and replace(merged[-1], text="") == replace(s, text="") and s.text != "\n" and merged[-1].text != "\n":
+        if (
+            merged
+            and replace(merged[-1], text="") == replace(s, text="")
+            and s.text != "\n"
+            and merged[-1].text != "\n"
+        ):
             merged[-1] = replace(merged[-1], text=merged[-1].text + s.text)
         else:
             merged.append(s)

@@ -417,12 +417,17 @@ def _check(settings: Settings) -> None:  # noqa: C901, PLR0912 - one flat check 
     if not 0 < t.port < 65536:
         raise ConfigError(f"config: 'telegram.port' must be a TCP port, got {t.port}")
     if t.flood_messages < 1 or t.flood_seconds <= 0 or t.send_retry_seconds < 0 or t.concurrent_updates < 1:
-        raise ConfigError("config: 'telegram.flood_messages', 'flood_seconds', " "'send_retry_seconds' and 'concurrent_updates' must be positive")
+        raise ConfigError(
+            "config: 'telegram.flood_messages', 'flood_seconds', "
+            "'send_retry_seconds' and 'concurrent_updates' must be positive"
+        )
     if settings.log.retention_days < 1:
         raise ConfigError("config: 'log.retention_days' must be at least 1")
     d = settings.database
     if d.pool_size < 2 or d.buffer < 1 or d.connect_timeout <= 0:
-        raise ConfigError("config: 'database.pool_size' must be at least 2, 'database.buffer' and 'database.connect_timeout' positive")
+        raise ConfigError(
+            "config: 'database.pool_size' must be at least 2, 'database.buffer' and 'database.connect_timeout' positive"
+        )
     _check_report(settings.report)
     if settings.knowledge.reload_seconds < 0:
         raise ConfigError("config: 'knowledge.reload_seconds' must not be negative")
@@ -436,21 +441,30 @@ def _check(settings: Settings) -> None:  # noqa: C901, PLR0912 - one flat check 
         raise ConfigError(f"config: 'site.article_url' may use only {{base_url}} and {{path}} ({exc})") from None
     _check_texts(settings.texts)
     if settings.conversation.context_minutes < 0 or settings.conversation.max_contexts < 1:
-        raise ConfigError("config: 'conversation.context_minutes' must not be negative " "and 'conversation.max_contexts' must be at least 1")
+        raise ConfigError(
+            "config: 'conversation.context_minutes' must not be negative "
+            "and 'conversation.max_contexts' must be at least 1"
+        )
     from bot.commands import public
 
     untold = [c.name for c in public() if c.name not in settings.texts.commands]
     if untold:
-        raise ConfigError(f"config: 'texts.commands.{untold[0]}' is missing: every command needs its menu and help line")
+        raise ConfigError(
+            f"config: 'texts.commands.{untold[0]}' is missing: every command needs its menu and help line"
+        )
     missing = [k for k in settings.language.smalltalk if not settings.texts.smalltalk.get(k)]
     if missing:
-        raise ConfigError(f"config: 'texts.smalltalk.{missing[0]}' is missing: every kind of language.smalltalk needs replies")
+        raise ConfigError(
+            f"config: 'texts.smalltalk.{missing[0]}' is missing: every kind of language.smalltalk needs replies"
+        )
     for name, intent in settings.language.intents.items():
         for pattern in intent.evidence:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ConfigError(f"config: 'language.intents.{name}.evidence' has a broken pattern {pattern!r} ({exc})") from None
+                raise ConfigError(
+                    f"config: 'language.intents.{name}.evidence' has a broken pattern {pattern!r} ({exc})"
+                ) from None
 
 
 def _check_report(report: ReportSettings) -> None:
@@ -459,18 +473,48 @@ def _check_report(report: ReportSettings) -> None:
     try:
         ZoneInfo(report.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"config: 'report.timezone' must be an IANA time zone such as Asia/Jakarta, got {report.timezone!r}") from None
+        raise ConfigError(
+            f"config: 'report.timezone' must be an IANA time zone such as Asia/Jakarta, got {report.timezone!r}"
+        ) from None
     if report.digest_day not in WEEKDAYS:
-        raise ConfigError(f"config: 'report.digest_day' must be one of {', '.join(WEEKDAYS)}, got {report.digest_day!r}")
+        raise ConfigError(
+            f"config: 'report.digest_day' must be one of {', '.join(WEEKDAYS)}, got {report.digest_day!r}"
+        )
     if not 0 <= report.digest_hour <= 23:
         raise ConfigError(f"config: 'report.digest_hour' must be an hour from 0 to 23, got {report.digest_hour}")
 
 
 # The labels the HTML report needs (texts.report_page).
 PAGE_TEXTS = (
-    "title", "period", "all_time", "generated", "questions", "users", "answered", "suggested", "unanswered",
-    "unknown", "share", "helpful", "not_helpful", "per_day", "share_over_time", "most_asked", "unanswered_groups",
-    "closest", "none", "answered_now", "not_yet", "votes", "figures", "day", "count", "question", "examples", "article", "empty",
+    "title",
+    "period",
+    "all_time",
+    "generated",
+    "questions",
+    "users",
+    "answered",
+    "suggested",
+    "unanswered",
+    "unknown",
+    "share",
+    "helpful",
+    "not_helpful",
+    "per_day",
+    "share_over_time",
+    "most_asked",
+    "unanswered_groups",
+    "closest",
+    "none",
+    "answered_now",
+    "not_yet",
+    "votes",
+    "figures",
+    "day",
+    "count",
+    "question",
+    "examples",
+    "article",
+    "empty",
 )
 
 # Placeholders each text may use; any other placeholder is a typo that would crash a reply.
@@ -490,7 +534,19 @@ _TEXT_FIELDS = {
     "admin_unanswered": {"days"},
     "admin_reloaded": {"count"},
     "admin_report_caption": {"days"},
-    "admin_digest": {"start", "end", "questions", "users", "answered", "share", "suggested", "unanswered", "helpful", "not_helpful", "groups"},
+    "admin_digest": {
+        "start",
+        "end",
+        "questions",
+        "users",
+        "answered",
+        "share",
+        "suggested",
+        "unanswered",
+        "helpful",
+        "not_helpful",
+        "groups",
+    },
     "admin_digest_group": {"count", "examples", "closest"},
     "no_answer_contact": {"contact"},
 }

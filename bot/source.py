@@ -67,7 +67,9 @@ class ArticleFolder:
             log.info("index loaded from cache %s", self.cache_path)
             log_warnings(kb.loaded)  # the operator hears about broken files at every start
             return kb
-        self._files = {path: _Tracked(signature, digest, self._read(path)) for path, (signature, digest) in digests.items()}
+        self._files = {
+            path: _Tracked(signature, digest, self._read(path)) for path, (signature, digest) in digests.items()
+        }
         kb = self._build()
         self._write_cache(fingerprint, kb)
         return kb
@@ -104,7 +106,12 @@ class ArticleFolder:
             self._files[path] = replace(previous, signature=signature)
             return
         result = self._read(path)
-        if result.article is None and previous is not None and previous.result.article is not None and not result.excluded:
+        if (
+            result.article is None
+            and previous is not None
+            and previous.result.article is not None
+            and not result.excluded
+        ):
             # A broken edit: keep serving the last good version until the file is fixed.
             log.warning("article %s could not be read (%s); keeping its last good version", path, result.warning)
             self._files[path] = _Tracked(signature, digest, replace(previous.result, warning=None))
@@ -128,7 +135,9 @@ class ArticleFolder:
         return {p: s for p in paths if (s := _signature(p)) is not None}
 
     def _digests(self) -> dict[Path, tuple[tuple[int, int], str]]:
-        return {path: (signature, file_digest(path, self.settings.knowledge)) for path, signature in self._scan().items()}
+        return {
+            path: (signature, file_digest(path, self.settings.knowledge)) for path, signature in self._scan().items()
+        }
 
     def _fingerprint(self, digests: dict[Path, tuple[tuple[int, int], str]]) -> str:
         s = self.settings
@@ -136,7 +145,15 @@ class ArticleFolder:
         # The folder is left out: the cache file is already named by it, and the same folder given
         # by the settings or by --knowledge must find the same index.
         knowledge = dataclasses.replace(s.knowledge, folder=Path("."))
-        shaping = (CACHE_FORMAT, __version__, _code_digest(), repr(knowledge), repr(s.site), repr(s.language), repr(self.method))
+        shaping = (
+            CACHE_FORMAT,
+            __version__,
+            _code_digest(),
+            repr(knowledge),
+            repr(s.site),
+            repr(s.language),
+            repr(self.method),
+        )
         h.update(repr(shaping).encode())
         for path in sorted(digests):
             h.update(str(path.relative_to(self.folder)).encode() + b"\0" + digests[path][1].encode())
@@ -167,7 +184,9 @@ class ArticleFolder:
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
             header = {"format": CACHE_FORMAT, "fingerprint": fingerprint}
-            indexcache.write(self.cache_path, self.arrays_path, header, {"knowledge": kb.state(), "files": files}, self.settings)
+            indexcache.write(
+                self.cache_path, self.arrays_path, header, {"knowledge": kb.state(), "files": files}, self.settings
+            )
         except indexcache.Unsupported as exc:
             log.warning("index not cached: %s, which the cache cannot store", exc)
         except OSError as exc:

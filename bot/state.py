@@ -94,7 +94,14 @@ def encode(item: Asked | Words) -> dict[str, Any]:
         "question": item.question,
         "words": list(result.query.words),
         "candidates": [
-            [c.article.id, c.article.sections.index(c.section), list(c.passages), round(c.score, 6), c.kinds, c.section.heading]
+            [
+                c.article.id,
+                c.article.sections.index(c.section),
+                list(c.passages),
+                round(c.score, 6),
+                c.kinds,
+                c.section.heading,
+            ]
             for c in result.candidates
         ],
         "related": [a.id for a in result.related],
@@ -113,7 +120,9 @@ def decode(payload: dict[str, Any], knowledge: KnowledgeBase, limit: int) -> Ask
         if index is None:
             raise Gone(article_id)
         article = knowledge.articles[index]
-        if not 0 <= section < len(article.sections) or any(p >= len(article.sections[section].passages) for p in passages):
+        if not 0 <= section < len(article.sections) or any(
+            p >= len(article.sections[section].passages) for p in passages
+        ):
             raise Gone(article_id)
         # Sections are kept by position: an edit that adds or removes one before it moves it.
         if heading and heading[0] != article.sections[section].heading:

@@ -149,7 +149,9 @@ def build_application(
     dialog = Dialog(settings, knowledge, store=store)
     app.bot_data["dialog"] = dialog
     if folder is not None:
-        app.bot_data["reloader"] = Reloader(folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds)
+        app.bot_data["reloader"] = Reloader(
+            folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds
+        )
     app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
     app.bot_data["recent_updates"] = RecentIds()
     app.bot_data["stopping"] = asyncio.Event()
@@ -163,16 +165,29 @@ def _add_handlers(app: App) -> None:
     app.add_handler(TypeHandler(Update, _drop_repeats), group=-2)
     app.add_handler(TypeHandler(Update, _flood_check), group=-1)
     handlers = {
-        "start": _start, "help": _help, "tanya": _tanya, "topik": _topik, "hapusdata": _hapusdata,
-        "stats": _stats, "unanswered": _unanswered, "reload": _reload, "laporan": _laporan,
+        "start": _start,
+        "help": _help,
+        "tanya": _tanya,
+        "topik": _topik,
+        "hapusdata": _hapusdata,
+        "stats": _stats,
+        "unanswered": _unanswered,
+        "reload": _reload,
+        "laporan": _laporan,
     }
     for command in COMMANDS:
-        app.add_handler(CommandHandler(command.name, handlers[command.name], filters=new if command.groups else new & private))
+        app.add_handler(
+            CommandHandler(command.name, handlers[command.name], filters=new if command.groups else new & private)
+        )
     app.add_handler(MessageHandler(new & private & filters.COMMAND, _unknown_command))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, _question))
     app.add_handler(MessageHandler(new & private & filters.CAPTION & ~filters.TEXT, _caption))
-    app.add_handler(MessageHandler(new & private & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL, _not_text))
-    app.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, _group_reply))
+    app.add_handler(
+        MessageHandler(new & private & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL, _not_text)
+    )
+    app.add_handler(
+        MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, _group_reply)
+    )
     app.add_handler(CallbackQueryHandler(_button))
     app.add_handler(InlineQueryHandler(_inline))
     app.add_error_handler(_on_error)
@@ -251,7 +266,9 @@ async def _flood_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = _who(update)
     # A deep link may ask a question: the chat's topic may be read from the store, so in a thread.
-    await _send(update, context, await asyncio.to_thread(_dialog(context).start, " ".join(context.args or []), user, chat))
+    await _send(
+        update, context, await asyncio.to_thread(_dialog(context).start, " ".join(context.args or []), user, chat)
+    )
 
 
 async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -285,7 +302,9 @@ async def _stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = _dialog(context)
-    await _send(update, context, await asyncio.to_thread(dialog.unanswered) if _is_admin(update, context) else dialog.help())
+    await _send(
+        update, context, await asyncio.to_thread(dialog.unanswered) if _is_admin(update, context) else dialog.help()
+    )
 
 
 async def _laporan(update: Update, context: ContextTypes.DEFAULT_TYPE, days: int = 30) -> None:
@@ -382,7 +401,9 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     # A press may wait for the store (/hapusdata): off the event loop.
-    reply = await asyncio.to_thread(_dialog(context).press, query.data if isinstance(query.data, str) else "", _who(update)[0])
+    reply = await asyncio.to_thread(
+        _dialog(context).press, query.data if isinstance(query.data, str) else "", _who(update)[0]
+    )
     await _retry(lambda: query.answer(reply.toast), context)
     if not reply.blocks:
         return
@@ -392,7 +413,9 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text, markup = render(reply.blocks, reply.footer), _keyboard(reply)
         try:
             await _retry(
-                lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=_NO_PREVIEW),
+                lambda: message.edit_text(
+                    text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=_NO_PREVIEW
+                ),
                 context,
             )
             return
@@ -418,7 +441,9 @@ async def _inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 title=item.title,
                 description=item.description,
                 url=item.url,
-                input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW),
+                input_message_content=InputTextMessageContent(
+                    text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW
+                ),
                 reply_markup=button,
             )
         )
@@ -556,7 +581,9 @@ def run(settings: Settings, webhook: bool = False) -> None:
     except InvalidToken:
         raise BotError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather") from None
     except TelegramError as exc:
-        raise BotError(f"cannot start talking to Telegram at {t.base_url}: {str(exc).replace(token, '<token>')}") from None
+        raise BotError(
+            f"cannot start talking to Telegram at {t.base_url}: {str(exc).replace(token, '<token>')}"
+        ) from None
     finally:
         if questions is not None:
             questions.close()
@@ -609,7 +636,9 @@ async def _serve_webhook(settings: Settings, token: str, questions: Store | None
             return
         log.info("loaded %d articles from %s", len(knowledge.articles), folder.folder)
         app = build_application(settings, knowledge, store=questions, folder=folder)
-        await _bootstrap(app, f"{t.webhook_url.rstrip('/')}/{webhook_path(token)}", webhook_secret(token), t.startup_retries)
+        await _bootstrap(
+            app, f"{t.webhook_url.rstrip('/')}/{webhook_path(token)}", webhook_secret(token), t.startup_retries
+        )
         try:
             await app.start()
             serving.app, serving.articles, serving.accepting = app, len(knowledge.articles), True

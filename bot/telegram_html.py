@@ -74,7 +74,10 @@ def _join(blocks: Sequence[Block]) -> str:
 
 
 def _length(blocks: Sequence[Block]) -> int:
-    text = "\n\n".join(("   " * b.level + b.marker + " " if b.kind == "item" else "» " if b.kind == "quote" else "") + b.text for b in blocks)
+    text = "\n\n".join(
+        ("   " * b.level + b.marker + " " if b.kind == "item" else "» " if b.kind == "quote" else "") + b.text
+        for b in blocks
+    )
     return visible_length(text)
 
 

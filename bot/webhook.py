@@ -133,10 +133,18 @@ def _access_log(handler: RequestHandler) -> None:
     if status < 400 or status == 503:
         return
     where = "the webhook path" if isinstance(handler, _Updates) else repr(handler.request.path[:100])
-    log.log(logging.INFO if status in (400, 403, 413) else logging.DEBUG, "%d for %s %s", status, handler.request.method, where)
+    log.log(
+        logging.INFO if status in (400, 403, 413) else logging.DEBUG,
+        "%d for %s %s",
+        status,
+        handler.request.method,
+        where,
+    )
 
 
-def start_server(serving: Serving, path: str, secret: str, listen: str, port: int, max_body: int = MAX_BODY) -> HTTPServer:
+def start_server(
+    serving: Serving, path: str, secret: str, listen: str, port: int, max_body: int = MAX_BODY
+) -> HTTPServer:
     """Listen on `listen:port` (on the running event loop) and return the server."""
     routes: list[tuple[str, type[RequestHandler], dict[str, Any]]] = [
         (r"/healthz", _Health, {"serving": serving}),

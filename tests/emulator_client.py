@@ -75,8 +75,13 @@ class BotProcess:
     """`python -m bot run` against the emulator, as a PaaS would start it."""
 
     def __init__(
-        self, emulator: Emulator, knowledge: Path, data_dir: Path, log: Path,
-        extra_env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+        self,
+        emulator: Emulator,
+        knowledge: Path,
+        data_dir: Path,
+        log: Path,
+        extra_env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
         env.update(
@@ -91,7 +96,10 @@ class BotProcess:
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--knowledge", str(knowledge), *args],
-            cwd=TESTS.parent, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
+            cwd=TESTS.parent,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
         )
 
     def stop(self) -> None:
@@ -106,7 +114,9 @@ class BotProcess:
         return self.log.read_text()
 
 
-def careers_bot(emulator: Emulator, root: Path, args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None) -> BotProcess:
+def careers_bot(
+    emulator: Emulator, root: Path, args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None
+) -> BotProcess:
     """`python -m bot run` over the three career articles of the test corpus, up and polling."""
     from conftest import CAREERS
 
@@ -133,7 +143,11 @@ class User:
         self.emulator = emulator
         self.id = next(_users)
         self.user = {"id": self.id, "is_bot": False, "first_name": f"Pengguna{self.id}"}
-        self.chat = {"id": self.id, "type": "private"} if chat_type == "private" else {"id": -self.id, "type": chat_type, "title": "Grup"}
+        self.chat = (
+            {"id": self.id, "type": "private"}
+            if chat_type == "private"
+            else {"id": -self.id, "type": chat_type, "title": "Grup"}
+        )
         self._answers_before = 0
 
     def _post(self, path: str, body: dict[str, Any]) -> None:
@@ -141,13 +155,23 @@ class User:
         assert response.status_code == 200 and response.json()["ok"], response.text
 
     def say(self, text: str) -> None:
-        self._post("/sendMessage", {"botToken": TOKEN, "from": self.user, "chat": self.chat, "date": int(time.time()), "text": text})
+        self._post(
+            "/sendMessage",
+            {"botToken": TOKEN, "from": self.user, "chat": self.chat, "date": int(time.time()), "text": text},
+        )
 
     def command(self, text: str) -> None:
         entity = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
         self._post(
             "/sendCommand",
-            {"botToken": TOKEN, "from": self.user, "chat": self.chat, "date": int(time.time()), "text": text, "entities": [entity]},
+            {
+                "botToken": TOKEN,
+                "from": self.user,
+                "chat": self.chat,
+                "date": int(time.time()),
+                "text": text,
+                "entities": [entity],
+            },
         )
 
     def press(self, message: dict[str, Any], data: str) -> None:
@@ -155,7 +179,9 @@ class User:
         self._post(
             "/sendCallback",
             {
-                "botToken": TOKEN, "from": self.user, "data": data,
+                "botToken": TOKEN,
+                "from": self.user,
+                "data": data,
                 "message": {"message_id": message["messageId"], "date": int(time.time()), "chat": self.chat},
             },
         )
@@ -169,7 +195,9 @@ class User:
         assert len(got) >= count, f"expected {count} replies, got {got}"
         return got
 
-    def current(self, message: dict[str, Any], changed_from: str | None = None, timeout: float = 20.0) -> dict[str, Any]:
+    def current(
+        self, message: dict[str, Any], changed_from: str | None = None, timeout: float = 20.0
+    ) -> dict[str, Any]:
         """A message as it is now (edits show only in the history), waiting for it to change."""
         found: dict[str, Any] = {}
 

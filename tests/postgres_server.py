@@ -28,7 +28,11 @@ def _bindir() -> Path | None:
     if shutil.which("pg_config"):
         done = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
         found.append(Path(done.stdout.strip()))
-    found += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
+    found += sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
     return next((b for b in found if (b / "initdb").is_file()), None)
 
 
@@ -58,7 +62,9 @@ class PostgresServer:
     def start(self) -> None:
         """Start (or start again) and wait until it accepts connections."""
         options = f"-k {self.root} -c listen_addresses='' -c fsync=off -c max_connections=200"
-        self._as_server("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+        self._as_server(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start"
+        )
 
     def stop(self, mode: str = "fast") -> None:
         """Stop; mode "immediate" is a crash (no shutdown checkpoint, clients cut off)."""

@@ -43,7 +43,9 @@ class Recorder(BaseRequest):
     def read_timeout(self) -> float:
         return 1.0
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append((name, params))
@@ -80,20 +82,37 @@ _message_ids = itertools.count(1)
 
 
 def message(
-    text: str, chat_type: str = "private", reply_to_bot: bool = False, user: dict | None = None,
+    text: str,
+    chat_type: str = "private",
+    reply_to_bot: bool = False,
+    user: dict | None = None,
     reply_markup: dict | None = None,
 ) -> dict:
     """A user's text message (a command gets its bot_command entity); `reply_markup` is that of
     the bot message it replies to."""
     sender = user or USER
-    chat = {"id": sender["id"], "type": "private", "first_name": sender["first_name"]} if chat_type == "private" else {
-        "id": -100777, "type": chat_type, "title": "Grup Belajar IT"
+    chat = (
+        {"id": sender["id"], "type": "private", "first_name": sender["first_name"]}
+        if chat_type == "private"
+        else {"id": -100777, "type": chat_type, "title": "Grup Belajar IT"}
+    )
+    data: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": chat,
+        "from": sender,
+        "text": text,
     }
-    data: dict[str, Any] = {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat, "from": sender, "text": text}
     if text.startswith("/"):
         data["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     if reply_to_bot:
-        data["reply_to_message"] = {"message_id": 7, "date": int(time.time()), "chat": chat, "from": BOT_USER, "text": "Silakan tulis pertanyaanmu"}
+        data["reply_to_message"] = {
+            "message_id": 7,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT_USER,
+            "text": "Silakan tulis pertanyaanmu",
+        }
         if reply_markup is not None:
             data["reply_to_message"]["reply_markup"] = reply_markup
     return {"update_id": next(_update_ids), "message": data}
@@ -102,11 +121,18 @@ def message(
 def callback(data: str, chat_type: str = "private", user: dict | None = None) -> dict:
     """A press of an inline button under message 555."""
     sender = user or USER
-    chat = {"id": sender["id"], "type": "private"} if chat_type == "private" else {"id": -100777, "type": chat_type, "title": "Grup"}
+    chat = (
+        {"id": sender["id"], "type": "private"}
+        if chat_type == "private"
+        else {"id": -100777, "type": chat_type, "title": "Grup"}
+    )
     return {
         "update_id": next(_update_ids),
         "callback_query": {
-            "id": str(next(_update_ids)), "from": sender, "chat_instance": "ci", "data": data,
+            "id": str(next(_update_ids)),
+            "from": sender,
+            "chat_instance": "ci",
+            "data": data,
             "message": {"message_id": 555, "date": int(time.time()), "chat": chat, "from": BOT_USER, "text": "..."},
         },
     }

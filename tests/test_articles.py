@@ -55,7 +55,9 @@ def test_tolerates_missing_fields_string_tags_and_categories(settings: Settings,
     "extra",
     [pytest.param("draft: true", id="draft"), pytest.param("published: false", id="unpublished")],
 )
-def test_drafts_and_unpublished_are_excluded_without_warning(settings: Settings, write_corpus: WriteCorpus, extra: str) -> None:
+def test_drafts_and_unpublished_are_excluded_without_warning(
+    settings: Settings, write_corpus: WriteCorpus, extra: str
+) -> None:
     folder = write_corpus({"a.md": article("Draf", "Isi.\n", extra=extra), "b.md": article("Terbit", "Isi.\n")})
     result = load(settings, folder)
     assert [a.id for a in result.articles] == ["b"]
@@ -79,7 +81,9 @@ def test_empty_body_is_still_findable_by_its_description(settings: Settings, wri
     assert [(s.heading, s.passages[0][0].text) for s in only.sections] == [("Kosong", "Deskripsi tentang kubernetes.")]
 
 
-def test_broken_files_are_skipped_with_a_warning_and_the_rest_load(settings: Settings, write_corpus: WriteCorpus) -> None:
+def test_broken_files_are_skipped_with_a_warning_and_the_rest_load(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
     folder = write_corpus(
         {
             "bad-yaml.md": "---\ntitle: Rusak\ndescription: >\nteks: dengan titik dua: di sini\n---\nIsi.\n",

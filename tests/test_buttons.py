@@ -62,7 +62,9 @@ def many(write_corpus: WriteCorpus) -> Path:
     """The career articles and nine more, each with a tag of its own."""
     files = dict(CAREERS)
     for i in range(1, 10):
-        files[f"2025-03-0{i}-topik.md"] = article(f"Catatan {i}", f"#### Bagian {i}\n\nIsi catatan nomor {i}.\n", tags=[f"Topik {i}"])
+        files[f"2025-03-0{i}-topik.md"] = article(
+            f"Catatan {i}", f"#### Bagian {i}\n\nIsi catatan nomor {i}.\n", tags=[f"Topik {i}"]
+        )
     return write_corpus(files)
 
 
@@ -163,7 +165,10 @@ def test_state_behind_buttons_is_plain_data_another_process_can_serve(settings: 
 
     shared = MemoryButtonStates()
     signed = dataclasses.replace(settings, secret="rahasia-bersama")
-    first, second = Dialog(signed, kb, states=shared), Dialog(signed, kb, states=shared)  # e.g. before and after a restart
+    first, second = (
+        Dialog(signed, kb, states=shared),
+        Dialog(signed, kb, states=shared),
+    )  # e.g. before and after a restart
     answer = first.ask("apa itu backend developer?", ASKER)
     others = next(a for a in actions(answer) if first.codec.decode(a).kind == "o")
     listed = second.press(others, ASKER)

@@ -53,8 +53,13 @@ def python_m_bot(*args: str, data: Path, stdin: str = "") -> subprocess.Complete
     environment = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "BOT_CONFIG")}
     environment["BOT_DATA_DIR"] = str(data)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        env=environment, cwd=PROJECT, timeout=120,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=PROJECT,
+        timeout=120,
     )
 
 
@@ -69,17 +74,37 @@ def test_ask_json_follows_the_evaluation_contract(bot: Bot, careers: Path) -> No
     assert answered["url"].startswith("https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=")
     assert answered["text"].startswith("Backend developer adalah")
     assert 0 < answered["score"] <= 1
-    assert answered["candidates"][0] == {"article": "2025-01-01-backend", "section": "Apa Itu Backend Developer?", "score": answered["score"]}
+    assert answered["candidates"][0] == {
+        "article": "2025-01-01-backend",
+        "section": "Apa Itu Backend Developer?",
+        "score": answered["score"],
+    }
     assert len(answered["candidates"]) == 5
     assert list(declined) == CONTRACT_KEYS
     assert {k: declined[k] for k in ("answered", "article", "title", "section", "url", "text")} == {
-        "answered": False, "article": None, "title": None, "section": None, "url": None, "text": None,
+        "answered": False,
+        "article": None,
+        "title": None,
+        "section": None,
+        "url": None,
+        "text": None,
     }
 
 
-def test_ask_reads_questions_from_stdin_and_keeps_diagnostics_off_stdout(write_corpus: WriteCorpus, tmp_path: Path) -> None:
-    folder = write_corpus({"ok.md": article("Docker", "#### Container\n\nContainer berbagi kernel.\n"), "bad.md": "---\ntitle: [x\n---\n"})
-    done = python_m_bot("ask", "--knowledge", str(folder), "--json", data=tmp_path / "data", stdin="apa itu container?\n\ncontainer docker\n")
+def test_ask_reads_questions_from_stdin_and_keeps_diagnostics_off_stdout(
+    write_corpus: WriteCorpus, tmp_path: Path
+) -> None:
+    folder = write_corpus(
+        {"ok.md": article("Docker", "#### Container\n\nContainer berbagi kernel.\n"), "bad.md": "---\ntitle: [x\n---\n"}
+    )
+    done = python_m_bot(
+        "ask",
+        "--knowledge",
+        str(folder),
+        "--json",
+        data=tmp_path / "data",
+        stdin="apa itu container?\n\ncontainer docker\n",
+    )
     lines = done.stdout.splitlines()
     assert [json.loads(line)["question"] for line in lines] == ["apa itu container?", "container docker"]
     assert "bad.md" in done.stderr and "frontmatter is not valid YAML" in done.stderr
@@ -95,7 +120,11 @@ def test_ask_without_json_prints_the_reply_text(bot: Bot, careers: Path) -> None
 def test_ask_takes_its_arguments_as_one_question(bot: Bot, careers: Path) -> None:
     done = bot("ask", "--knowledge", str(careers), "--json", "apa", "itu", "backend", "developer")
     (record,) = [json.loads(line) for line in done.stdout.splitlines()]
-    assert (record["question"], record["kind"], record["section"]) == ("apa itu backend developer", "answer", "Apa Itu Backend Developer?")
+    assert (record["question"], record["kind"], record["section"]) == (
+        "apa itu backend developer",
+        "answer",
+        "Apa Itu Backend Developer?",
+    )
 
 
 def test_ask_conversation_reads_follow_ups_and_starts_anew_after_a_blank_line(bot: Bot, careers: Path) -> None:
@@ -138,7 +167,9 @@ def test_bad_config_is_one_clear_line(bot: Bot, tmp_path: Path) -> None:
     config.write_text("retrieval:\n  candidates: banyak\n", encoding="utf-8")
     done = bot("check", "--config", str(config))
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == ["error: config: 'retrieval.candidates' must be an integer, got text 'banyak'"]
+    assert done.stderr.strip().splitlines() == [
+        "error: config: 'retrieval.candidates' must be an integer, got text 'banyak'"
+    ]
 
 
 def test_eval_prints_the_four_metrics_and_misses(bot: Bot, careers: Path, tmp_path: Path) -> None:
@@ -203,15 +234,22 @@ def test_chat_runs_on_the_bundled_articles(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Halo!")
     assert "== Apa Itu Backend Developer? ==" in done.stdout
-    assert "https://aretatrainingcenter.space/blog/2025-03-12-apa-itu-backend-developer-dan-bagaimana-cara-memulainya/" in done.stdout
+    assert (
+        "https://aretatrainingcenter.space/blog/2025-03-12-apa-itu-backend-developer-dan-bagaimana-cara-memulainya/"
+        in done.stdout
+    )
 
 
 @pytest.mark.slow
 @needs_shared
 def test_eval_over_two_corpora_matches_the_dev_set_format(bot: Bot) -> None:
     done = bot(
-        "eval", str(EVAL / "dev-questions.yaml"),
-        "--corpus", f"areta={CORPUS / 'areta'}", "--corpus", f"mazipan={CORPUS / 'mazipan'}",
+        "eval",
+        str(EVAL / "dev-questions.yaml"),
+        "--corpus",
+        f"areta={CORPUS / 'areta'}",
+        "--corpus",
+        f"mazipan={CORPUS / 'mazipan'}",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("questions: 57 in scope, 12 out of scope\n")

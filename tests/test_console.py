@@ -62,7 +62,10 @@ def test_commands(settings: Settings, kb: KnowledgeBase) -> None:
 def test_paging_keys_stay_the_same_on_every_page(settings: Settings, write_corpus: WriteCorpus) -> None:
     from conftest import article
 
-    files = {f"a{i}.md": article(f"Artikel {i}", f"#### Isi {i}\n\nTeks {i}.\n", tags=[f"Tag {i}", f"Label {i}"]) for i in range(12)}
+    files = {
+        f"a{i}.md": article(f"Artikel {i}", f"#### Isi {i}\n\nTeks {i}.\n", tags=[f"Tag {i}", f"Label {i}"])
+        for i in range(12)
+    }
     kb = KnowledgeBase.load(settings, write_corpus(files))
     out = run(settings, kb, "/topik", ">", ">", "<")
     first, second, third, back = out.split(PROMPT)[1:5]

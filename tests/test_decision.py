@@ -34,7 +34,9 @@ def scored(result: SearchResult, *scores: float) -> SearchResult:
 class TestGates:
     """Each gate of `judge`, shown by a result that only that gate turns away."""
 
-    def test_a_confident_result_is_an_answer(self, confident: SearchResult, answerer: Answerer, settings: Settings) -> None:
+    def test_a_confident_result_is_an_answer(
+        self, confident: SearchResult, answerer: Answerer, settings: Settings
+    ) -> None:
         decision = judge(confident, settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason) == ("answer", "confident")
         assert decision.answer is confident.top
@@ -43,24 +45,32 @@ class TestGates:
         decision = judge(dataclasses.replace(confident, candidates=()), settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason, decision.answer) == ("none", "no match", None)
 
-    def test_too_many_unknown_words_are_declined_whatever_the_score(self, confident: SearchResult, answerer: Answerer, settings: Settings) -> None:
+    def test_too_many_unknown_words_are_declined_whatever_the_score(
+        self, confident: SearchResult, answerer: Answerer, settings: Settings
+    ) -> None:
         query = dataclasses.replace(confident.query, unknown=("rendang", "padang", "santan"))
         assert query.coverage < settings.retrieval.min_coverage
         decision = judge(dataclasses.replace(scored(confident, 0.9), query=query), settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason) == ("none", "unknown words")
 
-    def test_a_score_below_the_answer_threshold_is_declined(self, confident: SearchResult, answerer: Answerer, settings: Settings) -> None:
+    def test_a_score_below_the_answer_threshold_is_declined(
+        self, confident: SearchResult, answerer: Answerer, settings: Settings
+    ) -> None:
         low = settings.retrieval.answer_threshold - 0.01
         decision = judge(scored(confident, low, low / 2), settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason) == ("none", "low score")
 
-    def test_a_price_question_without_a_price_is_declined_with_the_contact_line(self, confident: SearchResult, answerer: Answerer, settings: Settings) -> None:
+    def test_a_price_question_without_a_price_is_declined_with_the_contact_line(
+        self, confident: SearchResult, answerer: Answerer, settings: Settings
+    ) -> None:
         price = answerer.intents.mask(["price"])
         query = dataclasses.replace(confident.query, kinds=price)
         decision = judge(dataclasses.replace(scored(confident, 0.9), query=query), settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason, decision.contact) == ("none", "no price", True)
 
-    def test_the_middle_band_offers_articles_to_pick(self, confident: SearchResult, answerer: Answerer, settings: Settings) -> None:
+    def test_the_middle_band_offers_articles_to_pick(
+        self, confident: SearchResult, answerer: Answerer, settings: Settings
+    ) -> None:
         r = settings.retrieval
         middle = (r.answer_threshold + r.suggest_threshold) / 2
         second = next(i for i, c in enumerate(confident.candidates) if c.article.id != confident.top.article.id)
@@ -69,19 +79,25 @@ class TestGates:
         assert (decision.kind, decision.reason) == ("suggest", "middle band")
         assert decision.suggestions[:2] == (0, second)
 
-    def test_another_article_nearly_as_good_offers_articles_to_pick(self, confident: SearchResult, answerer: Answerer, settings: Settings) -> None:
+    def test_another_article_nearly_as_good_offers_articles_to_pick(
+        self, confident: SearchResult, answerer: Answerer, settings: Settings
+    ) -> None:
         second = next(i for i, c in enumerate(confident.candidates) if c.article.id != confident.top.article.id)
         scores = [0.9] * (second + 1)
         scores[second] = 0.9 * (1 - settings.retrieval.close_margin / 2)
         decision = judge(scored(confident, *scores), settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason) == ("suggest", "close margin")
 
-    def test_one_article_alone_in_the_middle_band_is_answered(self, kb: KnowledgeBase, answerer: Answerer, settings: Settings) -> None:
+    def test_one_article_alone_in_the_middle_band_is_answered(
+        self, kb: KnowledgeBase, answerer: Answerer, settings: Settings
+    ) -> None:
         result = kb.search("apa itu backend developer?")
         same = tuple(c for c in result.candidates if c.article.id == result.top.article.id)
         r = settings.retrieval
         middle = (r.answer_threshold + r.suggest_threshold) / 2
-        decision = judge(scored(dataclasses.replace(result, candidates=same), middle), settings.retrieval, answerer.intents)
+        decision = judge(
+            scored(dataclasses.replace(result, candidates=same), middle), settings.retrieval, answerer.intents
+        )
         assert decision.kind == "answer"
 
 
@@ -99,7 +115,9 @@ class TestGates:
         pytest.param("ok sip", "acknowledgement", id="ok"),
     ],
 )
-def test_small_talk_gets_a_friendly_reply_from_the_settings(settings: Settings, kb: KnowledgeBase, message: str, kind: str) -> None:
+def test_small_talk_gets_a_friendly_reply_from_the_settings(
+    settings: Settings, kb: KnowledgeBase, message: str, kind: str
+) -> None:
     dialog = Dialog(settings, kb)
     turn = dialog.turn(message)
     assert turn.decision is not None and (turn.decision.kind, turn.decision.chat) == ("chat", kind)
@@ -141,7 +159,9 @@ class TestFollowUps:
         assert turn.reply.blocks[0].text == "Framework Frontend"
         assert dialog.ask("terus apa itu?", chat="c").blocks[0].text != "Apa Itu Backend Developer?"
 
-    def test_a_follow_up_the_blog_cannot_answer_is_declined_with_the_contact_line(self, settings: Settings, kb: KnowledgeBase) -> None:
+    def test_a_follow_up_the_blog_cannot_answer_is_declined_with_the_contact_line(
+        self, settings: Settings, kb: KnowledgeBase
+    ) -> None:
         contact = "wa.me/6281200000000"
         with_contact = dataclasses.replace(settings, site=dataclasses.replace(settings.site, contact=contact))
         dialog = Dialog(with_contact, kb)
@@ -153,7 +173,9 @@ class TestFollowUps:
     def test_a_one_word_message_asks_about_the_topic(self, settings: Settings, kb: KnowledgeBase) -> None:
         dialog = Dialog(settings, kb)
         dialog.ask("apa itu frontend developer?", chat="c")
-        turn = dialog.turn("gaji?", chat="c")  # the frontend article names no pay: declined, not another article's salary
+        turn = dialog.turn(
+            "gaji?", chat="c"
+        )  # the frontend article names no pay: declined, not another article's salary
         assert turn.decision is not None and (turn.decision.kind, turn.decision.follows) == ("none", True)
         alone = Dialog(settings, kb).turn("gaji?", chat="other")
         assert alone.decision is not None and alone.decision.kind != "none"

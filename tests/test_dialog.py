@@ -54,7 +54,9 @@ def test_answer_has_heading_paragraph_source_related_and_buttons(dialog: Dialog,
         [texts.button_helpful, texts.button_not_helpful],
     ]
     link = button(reply, texts.button_read_more).url
-    assert link == "https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=Apa%20Itu%20Backend%20Developer%3F"
+    assert (
+        link == "https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=Apa%20Itu%20Backend%20Developer%3F"
+    )
     # nothing else matches well enough to be called related
 
 
@@ -65,7 +67,9 @@ def test_related_articles_are_linked_under_the_answer(dialog: Dialog, settings: 
     assert reply.footer[header].spans[0].bold
     items = reply.footer[header + 1 :]
     assert items and all(item.kind == "item" for item in items)
-    assert Span("Panduan Frontend Developer", href="https://aretatrainingcenter.space/blog/2025-01-03-frontend/") in [i.spans[0] for i in items]
+    assert Span("Panduan Frontend Developer", href="https://aretatrainingcenter.space/blog/2025-01-03-frontend/") in [
+        i.spans[0] for i in items
+    ]
 
 
 def test_other_answers_edit_the_message_and_lead_back(dialog: Dialog, settings: Settings) -> None:
@@ -91,8 +95,24 @@ def test_questions_are_logged_under_a_salted_hash(dialog: Dialog, log: SqliteSto
     dialog.ask("resep rendang padang", user="4242", chat_type="private")
     logged = rows(log)
     assert logged == [
-        {"question": "gaji network engineer", "answered": 1, "article": "2025-01-02-network", "section": "Berapa Gaji Network Engineer?", "vote": None, "user_hash": log.user_hash("4242"), "chat_type": "private"},
-        {"question": "resep rendang padang", "answered": 0, "article": None, "section": None, "vote": None, "user_hash": log.user_hash("4242"), "chat_type": "private"},
+        {
+            "question": "gaji network engineer",
+            "answered": 1,
+            "article": "2025-01-02-network",
+            "section": "Berapa Gaji Network Engineer?",
+            "vote": None,
+            "user_hash": log.user_hash("4242"),
+            "chat_type": "private",
+        },
+        {
+            "question": "resep rendang padang",
+            "answered": 0,
+            "article": None,
+            "section": None,
+            "vote": None,
+            "user_hash": log.user_hash("4242"),
+            "chat_type": "private",
+        },
     ]
     assert "4242" not in str(logged)
 
@@ -101,10 +121,14 @@ def test_feedback_is_recorded_and_acknowledged(dialog: Dialog, settings: Setting
     answer = dialog.ask("gaji network engineer", user="u1")
     reply = dialog.press(button(answer, settings.texts.button_not_helpful).action or "", user="u1")
     assert (reply.toast, reply.blocks) == (settings.texts.feedback_thanks, ())
-    assert [(r["article"], r["section"], r["vote"]) for r in rows(log)] == [("2025-01-02-network", "Berapa Gaji Network Engineer?", 0)]
+    assert [(r["article"], r["section"], r["vote"]) for r in rows(log)] == [
+        ("2025-01-02-network", "Berapa Gaji Network Engineer?", 0)
+    ]
 
 
-def test_hapusdata_deletes_everything_about_the_user_after_confirmation(dialog: Dialog, settings: Settings, log: SqliteStore) -> None:
+def test_hapusdata_deletes_everything_about_the_user_after_confirmation(
+    dialog: Dialog, settings: Settings, log: SqliteStore
+) -> None:
     dialog.ask("gaji network engineer", user="1")
     dialog.ask("apa itu frontend developer", user="1")
     dialog.ask("apa itu backend developer", user="2")
@@ -134,6 +158,7 @@ def test_middle_band_offers_did_you_mean(settings: Settings, kb: KnowledgeBase) 
     assert reply.text == settings.texts.did_you_mean
     titles = [row[0].label for row in reply.buttons]
     assert 2 <= len(titles) <= 3 and len(set(titles)) == len(titles)
+
 
 def test_did_you_mean_buttons_answer_from_the_chosen_article(settings: Settings, kb: KnowledgeBase) -> None:
     import dataclasses

@@ -39,7 +39,12 @@ def test_tanya_answers_with_a_link_and_buttons(user: User) -> None:
     (reply,) = user.replies()
     assert reply["text"].startswith("<b>Apa Itu Backend Developer?</b>\nBackend developer adalah pengembang")
     labels = [b["text"] for b in buttons(reply)]
-    assert labels == [TEXTS.button_read_more, TEXTS.button_other_answers, TEXTS.button_helpful, TEXTS.button_not_helpful]
+    assert labels == [
+        TEXTS.button_read_more,
+        TEXTS.button_other_answers,
+        TEXTS.button_helpful,
+        TEXTS.button_not_helpful,
+    ]
     assert buttons(reply)[0]["url"].startswith("https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=")
 
 
@@ -69,6 +74,7 @@ def test_feedback_is_acknowledged_and_recorded(user: User, bot: BotProcess) -> N
     helpful = next(b for b in buttons(answer) if b["text"] == TEXTS.button_helpful)
     user.press(answer, helpful["callback_data"])
     assert user.notice() == TEXTS.feedback_thanks
+
     # The notice is sent after the vote was queued; the log's writer commits it right after.
     def votes() -> list[tuple]:
         with sqlite3.connect(bot.data_dir / "questions.sqlite3") as db:

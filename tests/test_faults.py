@@ -23,7 +23,9 @@ def bot(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     process.stop()
 
 
-def test_an_outage_of_the_bot_api_is_survived_and_the_messages_sent_meanwhile_answered(emulator: Emulator, bot: BotProcess) -> None:
+def test_an_outage_of_the_bot_api_is_survived_and_the_messages_sent_meanwhile_answered(
+    emulator: Emulator, bot: BotProcess
+) -> None:
     user = User(emulator)
     emulator.control("outage", seconds=10)
     started = time.monotonic()
@@ -49,7 +51,9 @@ def test_a_429_with_retry_after_is_honoured(emulator: Emulator, bot: BotProcess)
     assert reply["text"].startswith("<b>Apa Itu Frontend Developer?</b>")
 
 
-def test_an_exception_in_a_handler_gives_a_polite_reply_and_the_bot_carries_on(emulator: Emulator, bot: BotProcess) -> None:
+def test_an_exception_in_a_handler_gives_a_polite_reply_and_the_bot_carries_on(
+    emulator: Emulator, bot: BotProcess
+) -> None:
     user = User(emulator)
     emulator.control("fail", method="sendMessage", count=1, status=400, description="Bad Request: can't parse entities")
     user.say("apa itu backend developer")

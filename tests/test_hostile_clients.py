@@ -19,7 +19,9 @@ def tg_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, token=TOKEN)
 
 
-def test_an_update_delivered_three_times_is_answered_and_logged_once(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
+def test_an_update_delivered_three_times_is_answered_and_logged_once(
+    tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore
+) -> None:
     app, recorder = logged_application(tg_settings, kb, log)
     again = message("gaji network engineer")
     with running(app) as feed:
@@ -28,7 +30,10 @@ def test_an_update_delivered_three_times_is_answered_and_logged_once(tg_settings
     log.flush()
     rows = [(q.question,) for q in log.logged(0)]
     log.close()
-    assert [p["text"].split("</b>")[0] for p in recorder.sent()] == ["<b>Berapa Gaji Network Engineer?", "<b>Apa Itu Frontend Developer?"]
+    assert [p["text"].split("</b>")[0] for p in recorder.sent()] == [
+        "<b>Berapa Gaji Network Engineer?",
+        "<b>Apa Itu Frontend Developer?",
+    ]
     assert [r[0] for r in rows] == ["gaji network engineer", "apa itu frontend developer"]
 
 
@@ -53,13 +58,28 @@ def test_a_photo_caption_is_answered_as_a_question(tg_settings: Settings, kb: Kn
 @pytest.mark.parametrize(
     "content",
     [
-        pytest.param({"sticker": {"file_id": "s1", "file_unique_id": "u2", "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"}}, id="sticker"),
+        pytest.param(
+            {
+                "sticker": {
+                    "file_id": "s1",
+                    "file_unique_id": "u2",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                }
+            },
+            id="sticker",
+        ),
         pytest.param({"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}}, id="voice"),
         pytest.param({"photo": PHOTO}, id="photo-without-caption"),
         pytest.param({"location": {"latitude": -6.2, "longitude": 106.8}}, id="location"),
     ],
 )
-def test_messages_without_text_are_told_the_bot_reads_text(tg_settings: Settings, kb: KnowledgeBase, content: dict) -> None:
+def test_messages_without_text_are_told_the_bot_reads_text(
+    tg_settings: Settings, kb: KnowledgeBase, content: dict
+) -> None:
     recorder = Recorder()
     process(build_application(tg_settings, kb, request=recorder), media(**content))
     (sent,) = recorder.sent()

@@ -33,7 +33,9 @@ MEMORY_MB = 1024
 TIMEOUT = 60
 SECRET = "TELEGRAM_BOT_TOKEN=123456:AAE-very-secret-token"
 BASE = "https://aretatrainingcenter.space"
-DOCKER = article("Belajar Docker", "#### Apa Itu Container?\n\nContainer adalah proses terisolasi yang berbagi kernel.\n")
+DOCKER = article(
+    "Belajar Docker", "#### Apa Itu Container?\n\nContainer adalah proses terisolasi yang berbagi kernel.\n"
+)
 
 
 def _limited() -> None:
@@ -49,8 +51,14 @@ def _env(data: Path) -> dict[str, str]:
 def bot(data: Path, *args: str, timeout: float = TIMEOUT, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """`python -m bot ...` as an operator runs it, within a memory limit and a timeout."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=_env(data), cwd=PROJECT,
-        timeout=timeout, preexec_fn=_limited, input=stdin,
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=_env(data),
+        cwd=PROJECT,
+        timeout=timeout,
+        preexec_fn=_limited,
+        input=stdin,
     )
 
 
@@ -87,8 +95,14 @@ _RELOAD = textwrap.dedent(
 def reload_with(data: Path, folder: Path, add: Callable[[], object]) -> tuple[str, str]:
     """Load `folder` as `run` does, call `add()` to plant a file, reload; (stdout, stderr) of the process."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _RELOAD, str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=_env(data), cwd=PROJECT, preexec_fn=_limited,
+        [sys.executable, "-c", _RELOAD, str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(data),
+        cwd=PROJECT,
+        preexec_fn=_limited,
     )
     try:
         assert proc.stdout is not None and proc.stdin is not None
@@ -124,7 +138,9 @@ def _plant_links(folder: Path, tmp_path: Path) -> None:
     (folder / "twin.md").symlink_to(folder / "docker.md")
 
 
-def test_check_and_ask_never_read_a_file_outside_the_folder_and_read_an_inside_link_once(docker: Path, data: Path, tmp_path: Path) -> None:
+def test_check_and_ask_never_read_a_file_outside_the_folder_and_read_an_inside_link_once(
+    docker: Path, data: Path, tmp_path: Path
+) -> None:
     _plant_links(docker, tmp_path)
     out = check(data, docker)
     assert "articles:  1\n" in out
@@ -138,7 +154,9 @@ def test_check_and_ask_never_read_a_file_outside_the_folder_and_read_an_inside_l
     assert "env.md: symbolic link to a file outside the articles folder" in err
 
 
-def test_a_link_added_while_running_is_skipped_and_logged(settings: Settings, docker: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_link_added_while_running_is_skipped_and_logged(
+    settings: Settings, docker: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     source = ArticleFolder(settings, docker)
     source.load()
     _plant_links(docker, tmp_path)
@@ -204,7 +222,9 @@ _REASONS = {
 
 
 @pytest.mark.parametrize("kind", ["fifo", "zero", "sparse"])
-def test_check_and_ask_refuse_pipes_devices_and_huge_files_without_reading_them(kind: str, docker: Path, data: Path) -> None:
+def test_check_and_ask_refuse_pipes_devices_and_huge_files_without_reading_them(
+    kind: str, docker: Path, data: Path
+) -> None:
     path = _plant_hostile(kind, docker)
     records, err = ask(data, docker, "apa itu container")  # hung, or read gigabytes, before
     assert records[0]["article"] == "docker"
@@ -214,7 +234,9 @@ def test_check_and_ask_refuse_pipes_devices_and_huge_files_without_reading_them(
 
 
 @pytest.mark.parametrize("kind", ["fifo", "zero", "sparse"])
-def test_a_pipe_device_or_huge_file_added_while_running_does_not_block_the_reload(kind: str, docker: Path, data: Path) -> None:
+def test_a_pipe_device_or_huge_file_added_while_running_does_not_block_the_reload(
+    kind: str, docker: Path, data: Path
+) -> None:
     out, err = reload_with(data, docker, lambda: _plant_hostile(kind, docker))
     assert out.splitlines()[-1] == "reloaded (unchanged)"
     assert f"{kind}.md: {_REASONS[kind]}" in err
@@ -300,7 +322,13 @@ def test_forty_thousand_tags_load_in_linear_time(docker: Path, data: Path) -> No
 
 @pytest.mark.parametrize("key", ["permalink", "path", "slug"])
 def test_an_address_off_the_blog_is_ignored_with_a_warning(key: str, write_corpus: WriteCorpus, data: Path) -> None:
-    folder = write_corpus({"phish.md": article("Panduan Docker", "Panduan container lengkap.\n", extra=f'{key}: "https://evil.example/phish"')})
+    folder = write_corpus(
+        {
+            "phish.md": article(
+                "Panduan Docker", "Panduan container lengkap.\n", extra=f'{key}: "https://evil.example/phish"'
+            )
+        }
+    )
     records, err = ask(data, folder, "panduan container")
     assert records[0]["url"] == f"{BASE}/blog/phish/"
     assert f"phish.md: {key} leads off aretatrainingcenter.space: ignored, the file's address is used" in err
@@ -310,7 +338,9 @@ def test_every_address_is_percent_encoded(write_corpus: WriteCorpus, data: Path)
     folder = write_corpus(
         {
             "a.md": article("Panduan Docker", "Panduan container lengkap.\n", extra='permalink: "/promo/a b\\"<c>/"'),
-            "b.md": article("Belajar Kubernetes", "Belajar cluster dengan rapi.\n", extra=f'permalink: "{BASE}/x y/100%?q=a b#c d"'),
+            "b.md": article(
+                "Belajar Kubernetes", "Belajar cluster dengan rapi.\n", extra=f'permalink: "{BASE}/x y/100%?q=a b#c d"'
+            ),
         }
     )
     records, _ = ask(data, folder, "panduan container", "belajar cluster")
@@ -321,7 +351,9 @@ def test_every_address_is_percent_encoded(write_corpus: WriteCorpus, data: Path)
 # 12. Duplicate files and addresses -----------------------------------------------------------------
 
 
-def test_duplicates_keep_the_same_file_in_check_ask_and_run(settings: Settings, write_corpus: WriteCorpus, data: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_duplicates_keep_the_same_file_in_check_ask_and_run(
+    settings: Settings, write_corpus: WriteCorpus, data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = write_corpus(
         {
             "dup.md": article("Dup MD", "Kontainer ganda satu.\n"),
@@ -351,7 +383,9 @@ def test_huge_titles_headings_and_links_are_capped(settings: Settings, write_cor
     huge = "Kontainer " * 90_000  # an 880 KB heading
     folder = write_corpus(
         {
-            "huge.md": article("Judul " * 1000, f"#### {huge}\n\nKontainer raksasa berbagi kernel.\n", description="Ringkas " * 1000),
+            "huge.md": article(
+                "Judul " * 1000, f"#### {huge}\n\nKontainer raksasa berbagi kernel.\n", description="Ringkas " * 1000
+            ),
             "math.md": article("Huruf", "#### " + "𝔸" * 300 + "\n\nHuruf matematika ganda.\n"),
         }
     )
@@ -371,7 +405,9 @@ def test_huge_titles_headings_and_links_are_capped(settings: Settings, write_cor
 
 def test_a_yaml_error_names_its_line(docker: Path, data: Path) -> None:
     (docker / "bad.md").write_text("---\ntemplateKey: blog-post\ntitle: a: b\n---\nIsi.\n", encoding="utf-8")
-    assert f"{docker / 'bad.md'}: frontmatter is not valid YAML: mapping values are not allowed here (line 3)" in check(data, docker)
+    assert f"{docker / 'bad.md'}: frontmatter is not valid YAML: mapping values are not allowed here (line 3)" in check(
+        data, docker
+    )
 
 
 def test_check_lists_each_left_out_file_with_its_reason(docker: Path, data: Path) -> None:

@@ -19,7 +19,6 @@ from bot.source import ArticleFolder
 
 
 @pytest.fixture
-
 def folder(write_corpus: WriteCorpus) -> Path:
     return write_corpus(CAREERS)
 

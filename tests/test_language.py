@@ -22,7 +22,9 @@ def normalizer(settings: Settings) -> Normalizer:
 
 @pytest.fixture
 def repair(normalizer: Normalizer) -> WordRepair:
-    known = Counter({"hilangkan": 2, "cepat": 5, "lakukan": 3, "photoshop": 9, "human": 4, "coreldraw": 2, "hitung": 1, "kirim": 1})
+    known = Counter(
+        {"hilangkan": 2, "cepat": 5, "lakukan": 3, "photoshop": 9, "human": 4, "coreldraw": 2, "hitung": 1, "kirim": 1}
+    )
     stems = {normalizer.stem(w): i for i, w in enumerate(known)}
     return WordRepair(known, normalizer.stem, stems, normalizer.canonical)
 
@@ -96,14 +98,24 @@ class TestIntents:
         assert intents.satisfied(intents.mask(["definition"]), 0)
 
 
-def test_a_price_question_is_declined_when_no_article_names_a_price(settings: Settings, write_corpus: WriteCorpus) -> None:
+def test_a_price_question_is_declined_when_no_article_names_a_price(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
     body = "#### Tentang Training Mikrotik\n\nTraining Mikrotik di kelas kami penuh praktik dan bersertifikat MTCNA.\n"
     priced = body + "\n#### Biaya\n\nBiaya training Mikrotik Rp 2.000.000 per peserta.\n"
-    without = Answerer(KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)})), settings.retrieval, settings.language)
+    without = Answerer(
+        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)})),
+        settings.retrieval,
+        settings.language,
+    )
     declined = without.decide("biaya training mikrotik berapa?")
     assert (declined.kind, declined.contact) == ("none", True)
     assert without.decide("training mikrotik bersertifikat?").kind == "answer"
-    with_price = Answerer(KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)})), settings.retrieval, settings.language)
+    with_price = Answerer(
+        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)})),
+        settings.retrieval,
+        settings.language,
+    )
     best = with_price.decide("biaya training mikrotik berapaan?").answer
     assert best is not None and "Rp 2.000.000" in best.text
 
@@ -111,11 +123,17 @@ def test_a_price_question_is_declined_when_no_article_names_a_price(settings: Se
 @pytest.mark.parametrize(
     ("question", "section"),
     [
-        pytest.param("sertifkasi cyber secuirty yg populer", "Sertifikasi Cyber Security yang Populer", id="two-typos-one-against-a-synonym"),
+        pytest.param(
+            "sertifkasi cyber secuirty yg populer",
+            "Sertifikasi Cyber Security yang Populer",
+            id="two-typos-one-against-a-synonym",
+        ),
         pytest.param("apa itu backend developer? nomorku", "Apa Itu Backend Developer?", id="possessive-suffix"),
     ],
 )
-def test_informal_questions_on_the_bundled_articles_are_answered(settings: Settings, question: str, section: str) -> None:
+def test_informal_questions_on_the_bundled_articles_are_answered(
+    settings: Settings, question: str, section: str
+) -> None:
     from bot.source import ArticleFolder
 
     answerer = Answerer(ArticleFolder(settings).load(), settings.retrieval, settings.language)
@@ -124,17 +142,28 @@ def test_informal_questions_on_the_bundled_articles_are_answered(settings: Setti
     assert decision.answer.section.heading == section
 
 
-def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(settings: Settings, write_corpus: WriteCorpus) -> None:
+def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
     body = (
         "#### Bahasa Go\n\nGolang dibuat untuk membangun server yang cepat.\n\n"
-        "#### Sejarah\n\nGolang dibuat di Google dan diperkenalkan pada " "2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
+        "#### Sejarah\n\nGolang dibuat di Google dan diperkenalkan pada "
+        "2009 oleh Robert Griesemer, Rob Pike, dan Ken Thompson.\n"
     )
     from conftest import CAREERS
 
-    named = Answerer(KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body)})), settings.retrieval, settings.language)
+    named = Answerer(
+        KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body)})),
+        settings.retrieval,
+        settings.language,
+    )
     decision = named.decide("golang dibuat siapa?")
     assert decision.kind == "answer" and "Rob Pike" in decision.answer.text  # type: ignore[union-attr]  # an answer or a follow-up is what the test expects
     unnamed = Answerer(
-        KnowledgeBase.load(settings, write_corpus({**CAREERS, "a.md": article("Golang", body.split("#### Sejarah")[0])})), settings.retrieval, settings.language
+        KnowledgeBase.load(
+            settings, write_corpus({**CAREERS, "a.md": article("Golang", body.split("#### Sejarah")[0])})
+        ),
+        settings.retrieval,
+        settings.language,
     )
     assert unnamed.decide("golang dibuat siapa?").kind == "none"

@@ -18,16 +18,18 @@ BASE = "https://aretatrainingcenter.space"
     [
         pytest.param("2025-07-11.md", f"{BASE}/blog/2025-07-11/", id="plain"),
         pytest.param("2025-06-23 figma.md", f"{BASE}/blog/2025-06-23%20figma/", id="space"),
-        pytest.param(
-            "2025-07-30-🎯-manajemen.md", f"{BASE}/blog/2025-07-30-%F0%9F%8E%AF-manajemen/", id="emoji"
-        ),
+        pytest.param("2025-07-30-🎯-manajemen.md", f"{BASE}/blog/2025-07-30-%F0%9F%8E%AF-manajemen/", id="emoji"),
         pytest.param(
             "2025-11-04-jadi-“tukang-jaringan”.md",
             f"{BASE}/blog/2025-11-04-jadi-%E2%80%9Ctukang-jaringan%E2%80%9D/",
             id="smart-quotes",
         ),
         pytest.param("static-vs-dynamic-—-mana.md", f"{BASE}/blog/static-vs-dynamic-%E2%80%94-mana/", id="em-dash"),
-        pytest.param("2026-06-22-php-modern-Scaling-mySQL .md", f"{BASE}/blog/2026-06-22-php-modern-Scaling-mySQL%20/", id="trailing-space"),
+        pytest.param(
+            "2026-06-22-php-modern-Scaling-mySQL .md",
+            f"{BASE}/blog/2026-06-22-php-modern-Scaling-mySQL%20/",
+            id="trailing-space",
+        ),
         pytest.param("2025-09-15-.md", f"{BASE}/blog/2025-09-15-/", id="empty-slug"),
         pytest.param("a-post/index.md", f"{BASE}/blog/a-post/", id="index"),
         pytest.param("a-post/en/index.md", f"{BASE}/blog/a-post/en/", id="nested-index"),

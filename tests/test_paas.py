@@ -43,7 +43,9 @@ def button(message: dict[str, Any], label: str) -> str:
     return next(b["callback_data"] for b in buttons(message) if b["text"] == label)
 
 
-def answer_survives_a_restart(emulator: Emulator, before: Path, after: Path, extra_env: dict[str, str]) -> tuple[BotProcess, User]:
+def answer_survives_a_restart(
+    emulator: Emulator, before: Path, after: Path, extra_env: dict[str, str]
+) -> tuple[BotProcess, User]:
     """Ask the bot running on `before`, stop it, start it again on `after`, then follow up and
     press the old answer's buttons; the second bot (stopped, for its log) and the user."""
     user = User(emulator)
@@ -110,7 +112,10 @@ class Hook:
         self.base = f"http://127.0.0.1:{port}"
         self.url = f"{self.base}/{webhook_path(TOKEN)}"
         self.bot = BotProcess(
-            emulator, knowledge, root / "data", root / "bot.log",
+            emulator,
+            knowledge,
+            root / "data",
+            root / "bot.log",
             extra_env={"PORT": str(port), "WEBHOOK_URL": "https://bot.example.test", **extra_env},
             args=("--webhook", "--config", str(config)),
         )
@@ -141,8 +146,16 @@ def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str,
     return {
         "update_id": next(_update_ids),
         "callback_query": {
-            "id": f"cb{next(_update_ids)}", "from": user.user, "chat_instance": "paas", "data": data,
-            "message": {"message_id": message["messageId"], "date": int(time.time()), "chat": user.chat, "text": message["text"]},
+            "id": f"cb{next(_update_ids)}",
+            "from": user.user,
+            "chat_instance": "paas",
+            "data": data,
+            "message": {
+                "message_id": message["messageId"],
+                "date": int(time.time()),
+                "chat": user.chat,
+                "text": message["text"],
+            },
         },
     }
 
@@ -150,7 +163,10 @@ def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str,
 @pytest.fixture
 def two_hooks(emulator: Emulator, postgres, tmp_path: Path) -> Iterator[tuple[Hook, Hook, PostgresStore]]:  # noqa: ANN001
     url = postgres.new_database()
-    hooks = (Hook(emulator, tmp_path / "a", {"DATABASE_URL": url}), Hook(emulator, tmp_path / "b", {"DATABASE_URL": url}))
+    hooks = (
+        Hook(emulator, tmp_path / "a", {"DATABASE_URL": url}),
+        Hook(emulator, tmp_path / "b", {"DATABASE_URL": url}),
+    )
     reader = PostgresStore(url, 30)
     try:
         for hook in hooks:
@@ -190,7 +206,9 @@ def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(
     assert again["text"] == answer["text"]
 
     b.post(callback_update(user, answer, button(answer, TEXTS.button_helpful)))
-    notices = eventually(lambda: [n.get("text") for n in emulator.control("callback_answers")[answers:] if n.get("text")])
+    notices = eventually(
+        lambda: [n.get("text") for n in emulator.control("callback_answers")[answers:] if n.get("text")]
+    )
     assert notices == [TEXTS.feedback_thanks]
     votes = eventually(lambda: [(r.question, r.vote) for r in log.logged(0) if r.vote is not None])
     assert votes == [("apa itu backend developer?", 1)]  # B's vote on A's logged question
@@ -236,7 +254,8 @@ def test_a_button_whose_section_moved_in_an_edit_says_so(emulator: Emulator, tmp
         assert answer["text"].startswith("<b>Apa Itu Backend Developer?</b>")
         path = tmp_path / "knowledge" / "2025-01-01-backend.md"
         edited = path.read_text(encoding="utf-8").replace(
-            "#### Apa Itu Backend Developer?", "#### Sejarah Singkat\n\nProfesi ini lahir bersama web dinamis.\n\n#### Apa Itu Backend Developer?"
+            "#### Apa Itu Backend Developer?",
+            "#### Sejarah Singkat\n\nProfesi ini lahir bersama web dinamis.\n\n#### Apa Itu Backend Developer?",
         )
         path.write_text(edited, encoding="utf-8")
         assert eventually(lambda: "reloaded: 3 articles" in bot.output(), timeout=30), bot.output()

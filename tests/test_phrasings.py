@@ -54,7 +54,9 @@ def decide(settings: Settings, folder: Path, question: str):  # noqa: ANN201 - D
         pytest.param("kerjaan NE melelahkan gak", id="a-synonym-and-a-slang-word"),
     ],
 )
-def test_a_paraphrase_of_a_taught_phrasing_is_answered_from_its_section(settings: Settings, write_corpus: WriteCorpus, question: str) -> None:
+def test_a_paraphrase_of_a_taught_phrasing_is_answered_from_its_section(
+    settings: Settings, write_corpus: WriteCorpus, question: str
+) -> None:
     before = decide(settings, corpus(write_corpus), question)
     assert before.kind != "answer" or before.answer.section.heading != "Sertifikasi Jaringan"  # type: ignore[union-attr]
     after = decide(settings, corpus(write_corpus, TAUGHT), question)
@@ -70,20 +72,27 @@ def test_a_paraphrase_of_a_taught_phrasing_is_answered_from_its_section(settings
         pytest.param("apa itu backend developer?", id="another-article"),
     ],
 )
-def test_a_phrasing_never_makes_an_unrelated_question_match(settings: Settings, write_corpus: WriteCorpus, question: str) -> None:
+def test_a_phrasing_never_makes_an_unrelated_question_match(
+    settings: Settings, write_corpus: WriteCorpus, question: str
+) -> None:
     before = decide(settings, corpus(write_corpus), question)
     after = decide(settings, corpus(write_corpus, TAUGHT), question)
     assert (after.kind, after.answer.section.heading if after.answer else None) == (
-        before.kind, before.answer.section.heading if before.answer else None
+        before.kind,
+        before.answer.section.heading if before.answer else None,
     )
 
 
-def test_a_plain_phrasing_is_answered_from_the_section_that_answers_it(settings: Settings, write_corpus: WriteCorpus) -> None:
+def test_a_plain_phrasing_is_answered_from_the_section_that_answers_it(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
     after = decide(settings, corpus(write_corpus, TAUGHT), "perusahaan ISP nyari sertifikat apa")
     assert after.kind == "answer" and after.answer.section.heading == "Sertifikasi Jaringan"  # type: ignore[union-attr]
 
 
-def test_phrasings_survive_the_index_cache(settings: Settings, write_corpus: WriteCorpus, caplog: pytest.LogCaptureFixture) -> None:
+def test_phrasings_survive_the_index_cache(
+    settings: Settings, write_corpus: WriteCorpus, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = corpus(write_corpus, TAUGHT)
     ArticleFolder(settings, folder).load()
     with caplog.at_level(logging.INFO):
@@ -101,5 +110,8 @@ def test_check_lists_phrasings_and_flags_a_section_that_names_no_heading(
     out = capsys.readouterr().out
     assert "questions: 3 taught in 1 articles" in out
     assert "    - kerja jadi NE capek gak -> Sertifikasi Jaringan\n" in out
-    assert "    - ada lowongan buat lulusan baru ga -> Bagian Yang Tidak Ada  [no such heading: answered from the section that answers best]" in out
+    assert (
+        "    - ada lowongan buat lulusan baru ga -> Bagian Yang Tidak Ada"
+        "  [no such heading: answered from the section that answers best]" in out
+    )
     assert "    - sertifikat apa yg dicari perusahaan ISP -> (the section that answers best)" in out

@@ -37,7 +37,9 @@ def dialogs() -> dict[str | None, Dialog]:
 @pytest.fixture(scope="module")
 def report(dialogs: dict[str | None, Dialog]) -> Report:
     converse = asker(dialogs)
-    return evaluate(load_questions(EVAL / "dev-questions.yaml"), lambda corpus, q: converse(corpus, [q])[0], list(dialogs))
+    return evaluate(
+        load_questions(EVAL / "dev-questions.yaml"), lambda corpus, q: converse(corpus, [q])[0], list(dialogs)
+    )
 
 
 @pytest.fixture(scope="module")

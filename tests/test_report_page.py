@@ -88,8 +88,21 @@ def write_log(make_store: MakeStore, backend: str, settings: Settings) -> None:
 
         store = SqliteStore.open(settings.data_dir, 30, salt="s")
     for n, (question, kind, article, closest, vote, at) in enumerate(LOGGED):
-        store.record(Entry(f"r{n}", question, article is not None, article, "S" if article else None, 0.5, str(n % 5),
-                           "private", BASE + at, kind=kind, closest=closest))
+        store.record(
+            Entry(
+                f"r{n}",
+                question,
+                article is not None,
+                article,
+                "S" if article else None,
+                0.5,
+                str(n % 5),
+                "private",
+                BASE + at,
+                kind=kind,
+                closest=closest,
+            )
+        )
         if vote is not None:
             store.vote(f"r{n}", vote == 1, article or "", "S")
     store.close()
@@ -100,22 +113,39 @@ def report_html(settings: Settings, make_store: MakeStore, backend: str, out: Pa
     env.pop("DATABASE_URL", None)
     if backend == "postgres":
         env["DATABASE_URL"] = make_store.url
-    done = subprocess.run([sys.executable, "-m", "bot", "report", "--html", str(out), *args], cwd=PROJECT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "--html", str(out), *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"HTML report written to {out}" in done.stdout
     return out.read_text(encoding="utf-8")
 
 
 def test_the_page_shows_the_logs_figures_on_jakarta_days(
-    make_store: MakeStore, backend: str, settings: Settings, careers: Path, tmp_path: Path,
+    make_store: MakeStore,
+    backend: str,
+    settings: Settings,
+    careers: Path,
+    tmp_path: Path,
 ) -> None:
     write_log(make_store, backend, settings)
     out = tmp_path / "report.html"
     page = Page(report_html(settings, make_store, backend, out, "--since", "30", "--knowledge", str(careers)))
     assert page.totals == {
-        "questions": "9", "users": "5", "answered": "3", "share": "33%", "suggested": "1", "unanswered": "4",
-        "unknown": "1", "helpful": "2", "not_helpful": "1",
+        "questions": "9",
+        "users": "5",
+        "answered": "3",
+        "share": "33%",
+        "suggested": "1",
+        "unanswered": "4",
+        "unknown": "1",
+        "helpful": "2",
+        "not_helpful": "1",
     }
     # Day, answered, suggested, unanswered, unknown: WIB days, not UTC ones.
     assert page.rows("days") == [
@@ -129,26 +159,33 @@ def test_the_page_shows_the_logs_figures_on_jakarta_days(
     assert ["2", "biaya kursus mikrotik berapa | harga kursus mikrotik", "mikrotik", "belum"] in unanswered
     assert ["1", "alamat kantor areta", "tidak ada", "belum"] in unanswered
     assert ["1", "gimana cara jadi backend developer", "tidak ada", "2025-01-01-backend"] in unanswered
-    assert sorted(page.rows("votes")) == sorted([["vlan", "1", "1"], ["artikel</script><img src=x onerror=alert(1)>", "1", "0"]])
+    assert sorted(page.rows("votes")) == sorted(
+        [["vlan", "1", "1"], ["artikel</script><img src=x onerror=alert(1)>", "1", "0"]]
+    )
 
 
 def test_logged_text_is_escaped_masked_and_stripped_everywhere_and_nothing_loads(
-    make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path,
+    make_store: MakeStore,
+    backend: str,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
     write_log(make_store, backend, settings)
     text = report_html(settings, make_store, backend, tmp_path / "report.html")
     for bad in ("<script", "</script", "<img", "\u202e", "\u202c", "\u2066", "sari@", "0812", "5555"):
         assert bad not in text, bad
     # Inside the chart's SVG too: the article's name is escaped there.
-    svg = text[text.index("<svg", text.index("👍/👎")):]
+    svg = text[text.index("<svg", text.index("👍/👎")) :]
     assert "artikel&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in svg
     assert "kirim ke [email] [nomor] &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; atad" in text
-    for loads in ("src=\"", "href=", "url(", "@import"):
+    for loads in ('src="', "href=", "url(", "@import"):
         assert loads not in text, loads
     assert '<meta name=viewport content="width=device-width, initial-scale=1">' in text
 
 
-def test_an_empty_period_is_a_page_that_says_so(make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path) -> None:
+def test_an_empty_period_is_a_page_that_says_so(
+    make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path
+) -> None:
     write_log(make_store, backend, settings)
     out = tmp_path / "report.html"
     page = Page(report_html(settings, make_store, backend, out, "--since", "0.01"))  # after every logged question
@@ -156,13 +193,21 @@ def test_an_empty_period_is_a_page_that_says_so(make_store: MakeStore, backend: 
     assert "Belum ada pertanyaan pada periode ini." in out.read_text(encoding="utf-8")
 
 
-def test_the_terminal_report_counts_days_in_the_report_time_zone(make_store: MakeStore, backend: str, settings: Settings) -> None:
+def test_the_terminal_report_counts_days_in_the_report_time_zone(
+    make_store: MakeStore, backend: str, settings: Settings
+) -> None:
     write_log(make_store, backend, settings)
     env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
     env.pop("DATABASE_URL", None)
     if backend == "postgres":
         env["DATABASE_URL"] = make_store.url
-    done = subprocess.run([sys.executable, "-m", "bot", "report"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     days = done.stdout.split("Questions per day, Asia/Jakarta (answered / asked):\n")[1].splitlines()
-    assert [line.split()[:4] for line in days] == [[iso(BASE), "3", "/", "4"], [iso(BASE + DAY), "0", "/", "4"], [iso(BASE + 2 * DAY), "0", "/", "1"]]
+    assert [line.split()[:4] for line in days] == [
+        [iso(BASE), "3", "/", "4"],
+        [iso(BASE + DAY), "0", "/", "4"],
+        [iso(BASE + 2 * DAY), "0", "/", "1"],
+    ]

@@ -75,7 +75,9 @@ def test_laporan_sends_the_report_page_to_an_admin_only(emulator: Emulator, tmp_
 
 
 def digest_settings(settings: Settings, emulator: Emulator, admins: tuple[int, ...]) -> Settings:
-    telegram = dataclasses.replace(settings.telegram, base_url=f"{emulator.url}/bot", admin_ids=admins, rate_limit=False)
+    telegram = dataclasses.replace(
+        settings.telegram, base_url=f"{emulator.url}/bot", admin_ids=admins, rate_limit=False
+    )
     report = dataclasses.replace(settings.report, digest=True, digest_day="friday", digest_hour=9)
     return dataclasses.replace(settings, token=TOKEN, telegram=telegram, report=report)
 
@@ -93,7 +95,10 @@ async def run_weekly_job(settings: Settings, kb: KnowledgeBase, store) -> None: 
 
 
 def test_the_weekly_digest_reaches_every_admin_once_across_processes(
-    emulator: Emulator, make_store: MakeStore, settings: Settings, kb: KnowledgeBase,
+    emulator: Emulator,
+    make_store: MakeStore,
+    settings: Settings,
+    kb: KnowledgeBase,
 ) -> None:
     admins = (User(emulator), User(emulator))
     configured = digest_settings(settings, emulator, tuple(a.id for a in admins))
@@ -107,8 +112,21 @@ def test_the_weekly_digest_reaches_every_admin_once_across_processes(
         ("backend atau frontend", "suggest", None, "2025-01-01-backend"),
     ]
     for n, (question, kind, article, closest) in enumerate(asked):
-        store.record(Entry(f"w{n}", question, article is not None, article, None, 0.5, str(n), "private",
-                           now - 3600 * (n + 1), kind=kind, closest=closest))
+        store.record(
+            Entry(
+                f"w{n}",
+                question,
+                article is not None,
+                article,
+                None,
+                0.5,
+                str(n),
+                "private",
+                now - 3600 * (n + 1),
+                kind=kind,
+                closest=closest,
+            )
+        )
     store.record(Entry("old", "pertanyaan bulan lalu", False, asked_at=now - 30 * 86400, kind="none"))
     store.flush()
     other_process = make_store(retention_days=3650)  # a second bot process on the same database
@@ -129,7 +147,9 @@ def test_the_weekly_digest_reaches_every_admin_once_across_processes(
     assert not store.claim("digest", week_label(now, configured.report.timezone))
 
 
-def test_the_digest_is_off_by_default(emulator: Emulator, make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
+def test_the_digest_is_off_by_default(
+    emulator: Emulator, make_store: MakeStore, settings: Settings, kb: KnowledgeBase
+) -> None:
     configured = dataclasses.replace(digest_settings(settings, emulator, (5,)), report=settings.report)
     app = build_application(configured, kb, store=make_store())
     assert settings.report.digest is False

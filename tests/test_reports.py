@@ -31,9 +31,13 @@ ASKED = [
 ]
 
 
-def fill(store: QueuedStore, asked: list[tuple[str, bool, str | None, int | None, int]] = ASKED, now: float = NOW) -> None:
+def fill(
+    store: QueuedStore, asked: list[tuple[str, bool, str | None, int | None, int]] = ASKED, now: float = NOW
+) -> None:
     for n, (q, answered, article, vote, day) in enumerate(asked):
-        store.record(Entry(f"r{n}", q, answered, article, "S" if article else None, 0.5, str(n), "private", now - day * DAY))
+        store.record(
+            Entry(f"r{n}", q, answered, article, "S" if article else None, 0.5, str(n), "private", now - day * DAY)
+        )
         if vote is not None:
             store.vote(f"r{n}", vote == 1, article or "", "S")
     store.flush()
@@ -60,7 +64,9 @@ def run_report(settings: Settings, make_store: MakeStore, backend: str, *args: s
     env.pop("DATABASE_URL", None)
     if backend == "postgres":
         env["DATABASE_URL"] = make_store.url
-    return subprocess.run([sys.executable, "-m", "bot", "report", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "report", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_report_command_and_csv(make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path) -> None:
@@ -95,7 +101,9 @@ HOSTILE = [
 ]
 
 
-def test_report_neutralizes_formulas_control_characters_and_personal_data(make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path) -> None:
+def test_report_neutralizes_formulas_control_characters_and_personal_data(
+    make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path
+) -> None:
     """Questions logged by an older version (unmasked) are still masked when reported."""
     store = make_store() if backend == "postgres" else None
     if store is None:
@@ -121,12 +129,19 @@ def test_report_neutralizes_formulas_control_characters_and_personal_data(make_s
 def test_report_without_a_log_is_one_clear_line(tmp_path: Path) -> None:
     env = {**os.environ, "BOT_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "bot", "report"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1
-    assert done.stderr.strip() == f"error: no question log at {tmp_path / 'questions.sqlite3'} yet: it is written while the Telegram bot runs"
+    assert (
+        done.stderr.strip()
+        == f"error: no question log at {tmp_path / 'questions.sqlite3'} yet: it is written while the Telegram bot runs"
+    )
 
 
-def test_stats_and_unanswered_give_the_same_figures_on_both_backends(make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
+def test_stats_and_unanswered_give_the_same_figures_on_both_backends(
+    make_store: MakeStore, settings: Settings, kb: KnowledgeBase
+) -> None:
     store = make_store(retention_days=3650)
     now = time.time()
     fill(store, now=now)
@@ -143,13 +158,20 @@ def test_stats_and_unanswered_give_the_same_figures_on_both_backends(make_store:
 
 
 def test_the_log_keeps_the_decision_and_the_article_an_unanswered_question_came_closest_to(
-    make_store: MakeStore, settings: Settings, kb: KnowledgeBase,
+    make_store: MakeStore,
+    settings: Settings,
+    kb: KnowledgeBase,
 ) -> None:
     from bot.dialog import Dialog
 
     store = make_store()
     dialog = Dialog(settings, kb, store=store)
-    asked = ("apa itu backend developer", "backend atau frontend yang lebih susah", "router mahal tidak", "resep rendang padang")
+    asked = (
+        "apa itu backend developer",
+        "backend atau frontend yang lebih susah",
+        "router mahal tidak",
+        "resep rendang padang",
+    )
     for n, question in enumerate(asked):
         dialog.ask(question, user=str(n))  # each its own user: no follow-up reading
     store.flush()

@@ -16,13 +16,39 @@ from bot.settings import Settings
 @pytest.mark.parametrize(
     ("question", "article_id", "section", "snippet"),
     [
-        pytest.param("apa itu backend developer?", "2025-01-01-backend", "Apa Itu Backend Developer?", "mengurus server", id="definition"),
-        pytest.param("gaji network engineer brp sih", "2025-01-02-network", "Berapa Gaji Network Engineer?", "sertifikasi", id="slang-and-synonym"),
-        pytest.param("gmn cara jd backend dev dr nol", "2025-01-01-backend", "Cara Menjadi Backend Developer dari Nol", "Kuasai database SQL", id="abbreviations"),
-        pytest.param("FRAMEWORK FRONTEND yg populer apa aja??", "2025-01-03-frontend", "Framework Frontend", "React", id="case-and-punctuation"),
+        pytest.param(
+            "apa itu backend developer?",
+            "2025-01-01-backend",
+            "Apa Itu Backend Developer?",
+            "mengurus server",
+            id="definition",
+        ),
+        pytest.param(
+            "gaji network engineer brp sih",
+            "2025-01-02-network",
+            "Berapa Gaji Network Engineer?",
+            "sertifikasi",
+            id="slang-and-synonym",
+        ),
+        pytest.param(
+            "gmn cara jd backend dev dr nol",
+            "2025-01-01-backend",
+            "Cara Menjadi Backend Developer dari Nol",
+            "Kuasai database SQL",
+            id="abbreviations",
+        ),
+        pytest.param(
+            "FRAMEWORK FRONTEND yg populer apa aja??",
+            "2025-01-03-frontend",
+            "Framework Frontend",
+            "React",
+            id="case-and-punctuation",
+        ),
     ],
 )
-def test_finds_the_answering_section_and_paragraph(decide: Callable[[str], Decision], question: str, article_id: str, section: str, snippet: str) -> None:
+def test_finds_the_answering_section_and_paragraph(
+    decide: Callable[[str], Decision], question: str, article_id: str, section: str, snippet: str
+) -> None:
     decision = decide(question)
     assert decision.kind == "answer"
     result, best = decision.result, decision.answer
@@ -54,7 +80,9 @@ def test_out_of_scope_questions_are_declined(decide: Callable[[str], Decision], 
     assert decision.answer is None
 
 
-def test_paragraph_choice_prefers_words_the_heading_does_not_already_hold(settings: Settings, write_corpus: WriteCorpus) -> None:
+def test_paragraph_choice_prefers_words_the_heading_does_not_already_hold(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
     folder = write_corpus(
         {
             "a.md": article(

@@ -74,7 +74,9 @@ def test_a_paragraph_introducing_a_list_stays_with_it_and_nesting_is_kept() -> N
 
 def test_a_bold_pseudo_heading_leads_into_the_next_paragraph() -> None:
     (section,) = split("**1. Gaji Menjanjikan**\n\nPermintaan tinggi membuat gaji kompetitif.\n")
-    assert [passage_text(p) for p in section.passages] == ["1. Gaji Menjanjikan\nPermintaan tinggi membuat gaji kompetitif."]
+    assert [passage_text(p) for p in section.passages] == [
+        "1. Gaji Menjanjikan\nPermintaan tinggi membuat gaji kompetitif."
+    ]
 
 
 def test_tables_and_blockquotes_become_readable_text() -> None:

@@ -66,20 +66,72 @@ def test_knowledge_argument_wins(tmp_path: Path) -> None:
     [
         pytest.param("retrieval:\n  colour: red\n", "config: unknown key 'retrieval.colour'", id="unknown-nested-key"),
         pytest.param("sites: {}\n", "config: unknown key 'sites'", id="unknown-top-key"),
-        pytest.param("retrieval:\n  candidates: lima\n", "config: 'retrieval.candidates' must be an integer, got text 'lima'", id="int-as-text"),
-        pytest.param("retrieval:\n  answer_threshold: yes\n", "config: 'retrieval.answer_threshold' must be a number, got true (a boolean)", id="bool-as-number"),
-        pytest.param("knowledge:\n  template_keys: blog-post\n", "config: 'knowledge.template_keys' must be a list, got text 'blog-post'", id="text-as-list"),
-        pytest.param("site:\n  section_links: footnote\n", "config: 'site.section_links' must be one of 'text_fragment', 'anchor', 'none', got 'footnote'", id="bad-choice"),
-        pytest.param("retrieval:\n  answer_threshold: 1.5\n", "config: 'retrieval.answer_threshold' must be between 0 and 1, got 1.5", id="out-of-range"),
-        pytest.param("site:\n  base_url: aretatrainingcenter.space\n", "config: 'site.base_url' must start with http:// or https://", id="base-url-scheme"),
-        pytest.param("site:\n  article_url: '{base_url}/{slug}/'\n", "config: 'site.article_url' may use only {base_url} and {path} ('slug')", id="url-placeholder"),
-        pytest.param("texts:\n  no_answer: 'Maaf {nama}'\n", "config: 'texts.no_answer' uses unknown placeholder {nama}", id="text-placeholder"),
-        pytest.param("token: '123:abc'\n", "config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN", id="token-in-yaml"),
+        pytest.param(
+            "retrieval:\n  candidates: lima\n",
+            "config: 'retrieval.candidates' must be an integer, got text 'lima'",
+            id="int-as-text",
+        ),
+        pytest.param(
+            "retrieval:\n  answer_threshold: yes\n",
+            "config: 'retrieval.answer_threshold' must be a number, got true (a boolean)",
+            id="bool-as-number",
+        ),
+        pytest.param(
+            "knowledge:\n  template_keys: blog-post\n",
+            "config: 'knowledge.template_keys' must be a list, got text 'blog-post'",
+            id="text-as-list",
+        ),
+        pytest.param(
+            "site:\n  section_links: footnote\n",
+            "config: 'site.section_links' must be one of 'text_fragment', 'anchor', 'none', got 'footnote'",
+            id="bad-choice",
+        ),
+        pytest.param(
+            "retrieval:\n  answer_threshold: 1.5\n",
+            "config: 'retrieval.answer_threshold' must be between 0 and 1, got 1.5",
+            id="out-of-range",
+        ),
+        pytest.param(
+            "site:\n  base_url: aretatrainingcenter.space\n",
+            "config: 'site.base_url' must start with http:// or https://",
+            id="base-url-scheme",
+        ),
+        pytest.param(
+            "site:\n  article_url: '{base_url}/{slug}/'\n",
+            "config: 'site.article_url' may use only {base_url} and {path} ('slug')",
+            id="url-placeholder",
+        ),
+        pytest.param(
+            "texts:\n  no_answer: 'Maaf {nama}'\n",
+            "config: 'texts.no_answer' uses unknown placeholder {nama}",
+            id="text-placeholder",
+        ),
+        pytest.param(
+            "token: '123:abc'\n",
+            "config: 'token' is read only from the environment variable TELEGRAM_BOT_TOKEN",
+            id="token-in-yaml",
+        ),
         pytest.param("- a\n- b\n", "must hold a mapping of settings", id="not-a-mapping"),
-        pytest.param("report:\n  timezone: Asia/Bandung\n", "config: 'report.timezone' must be an IANA time zone such as Asia/Jakarta, got 'Asia/Bandung'", id="time-zone"),
-        pytest.param("report:\n  digest_day: senin\n", "config: 'report.digest_day' must be one of monday, tuesday", id="digest-day"),
-        pytest.param("report:\n  digest_hour: 24\n", "config: 'report.digest_hour' must be an hour from 0 to 23, got 24", id="digest-hour"),
-        pytest.param("texts:\n  report_page:\n    period: '{hari} hari'\n", "config: 'texts.report_page.period' uses unknown placeholder {hari}", id="page-placeholder"),
+        pytest.param(
+            "report:\n  timezone: Asia/Bandung\n",
+            "config: 'report.timezone' must be an IANA time zone such as Asia/Jakarta, got 'Asia/Bandung'",
+            id="time-zone",
+        ),
+        pytest.param(
+            "report:\n  digest_day: senin\n",
+            "config: 'report.digest_day' must be one of monday, tuesday",
+            id="digest-day",
+        ),
+        pytest.param(
+            "report:\n  digest_hour: 24\n",
+            "config: 'report.digest_hour' must be an hour from 0 to 23, got 24",
+            id="digest-hour",
+        ),
+        pytest.param(
+            "texts:\n  report_page:\n    period: '{hari} hari'\n",
+            "config: 'texts.report_page.period' uses unknown placeholder {hari}",
+            id="page-placeholder",
+        ),
     ],
 )
 def test_bad_config_stops_with_one_line_naming_the_key(tmp_path: Path, text: str, message: str) -> None:

@@ -58,7 +58,9 @@ def test_sigterm_in_webhook_mode_finishes_what_was_taken(tmp_path: Path) -> None
                 for n, user in enumerate(users):
                     question = f"{QUESTIONS[n % len(QUESTIONS)]} {user.id}"
                     try:
-                        outcome[user.id] = client.post(hook.url, json=update(user, question, 900_000 + user.id), headers=SECRET).status_code
+                        outcome[user.id] = client.post(
+                            hook.url, json=update(user, question, 900_000 + user.id), headers=SECRET
+                        ).status_code
                     except httpx.TransportError as exc:
                         outcome[user.id] = type(exc).__name__  # the server was gone: never taken
                     if sum(v == 200 for v in outcome.values()) == 20:
@@ -127,7 +129,9 @@ def test_sigterm_during_a_telegram_outage_still_exits_within_10_s(tmp_path: Path
         hook.wait_ready()
         user = User(hook.emulator)
         hook.emulator.control("outage", seconds=120)  # the reply will be retried for 60 s
-        response = httpx.post(hook.url, json=update(user, "gaji network engineer", 990_000 + user.id), headers=SECRET, timeout=10)
+        response = httpx.post(
+            hook.url, json=update(user, "gaji network engineer", 990_000 + user.id), headers=SECRET, timeout=10
+        )
         assert response.status_code == 200
         assert eventually(lambda: "Telegram call failed" in hook.bot.output(), timeout=20)  # the reply is in flight
         elapsed = stop_and_time(hook.bot)

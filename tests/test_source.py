@@ -59,7 +59,9 @@ def touch(path: Path, text: str) -> None:
 
 
 class TestCache:
-    def test_a_restart_with_unchanged_articles_loads_the_cache(self, settings: Settings, folder: Path, reads: list[Path], caplog: pytest.LogCaptureFixture) -> None:
+    def test_a_restart_with_unchanged_articles_loads_the_cache(
+        self, settings: Settings, folder: Path, reads: list[Path], caplog: pytest.LogCaptureFixture
+    ) -> None:
         first = ArticleFolder(settings, folder).load()
         assert len(reads) == 3
         assert ArticleFolder(settings, folder).cache_path.is_file()
@@ -68,23 +70,34 @@ class TestCache:
         assert len(reads) == 3  # nothing parsed again
         assert "index loaded from cache" in caplog.text
         assert [a.id for a in second.articles] == [a.id for a in first.articles]
-        asked = [kb.record("gaji network engineer", d.kind, d.result) for kb in (first, second) for d in [decision(kb, "gaji network engineer")]]
+        asked = [
+            kb.record("gaji network engineer", d.kind, d.result)
+            for kb in (first, second)
+            for d in [decision(kb, "gaji network engineer")]
+        ]
         assert asked[0] == asked[1]
 
     def test_any_change_to_the_articles_rebuilds(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
         ArticleFolder(settings, folder).load()
-        touch(folder / "2025-01-03-frontend.md", article("Panduan Frontend Developer", "#### Svelte\n\nSvelte itu framework kompilasi.\n"))
+        touch(
+            folder / "2025-01-03-frontend.md",
+            article("Panduan Frontend Developer", "#### Svelte\n\nSvelte itu framework kompilasi.\n"),
+        )
         kb = ArticleFolder(settings, folder).load()
         assert len(reads) == 6
         assert best(kb, "svelte") is not None
 
-    def test_a_settings_change_that_shapes_the_index_rebuilds(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
+    def test_a_settings_change_that_shapes_the_index_rebuilds(
+        self, settings: Settings, folder: Path, reads: list[Path]
+    ) -> None:
         ArticleFolder(settings, folder).load()
         language = dataclasses.replace(settings.language, stopwords=settings.language.stopwords + ("gaji",))
         ArticleFolder(dataclasses.replace(settings, language=language), folder).load()
         assert len(reads) == 6
 
-    def test_answer_thresholds_apply_without_a_rebuild(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
+    def test_answer_thresholds_apply_without_a_rebuild(
+        self, settings: Settings, folder: Path, reads: list[Path]
+    ) -> None:
         ArticleFolder(settings, folder).load()
         strict = dataclasses.replace(settings, retrieval=dataclasses.replace(settings.retrieval, answer_threshold=0.99))
         kb = ArticleFolder(strict, folder).load()
@@ -116,7 +129,9 @@ class TestCache:
             ArticleFolder(settings, folder).load()
         assert "index loaded from cache" in caplog.text  # the cache was written anew
 
-    def test_an_unwritable_data_folder_only_warns(self, settings: Settings, folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def test_an_unwritable_data_folder_only_warns(
+        self, settings: Settings, folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
         blocker = tmp_path / "not-a-folder"
         blocker.write_text("x")
         with caplog.at_level(logging.WARNING):
@@ -133,7 +148,10 @@ class TestReload:
     def test_an_added_article_is_indexed(self, settings: Settings, folder: Path, reads: list[Path]) -> None:
         source = ArticleFolder(settings, folder)
         source.load()
-        touch(folder / "2025-02-01-qa.md", article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak sebelum rilis.\n"))
+        touch(
+            folder / "2025-02-01-qa.md",
+            article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak sebelum rilis.\n"),
+        )
         kb = source.refresh()
         assert kb is not None and reads[-1].name == "2025-02-01-qa.md" and len(reads) == 4
         found = best(kb, "apa itu qa engineer")
@@ -142,7 +160,12 @@ class TestReload:
     def test_an_edited_article_is_reindexed(self, settings: Settings, folder: Path) -> None:
         source = ArticleFolder(settings, folder)
         source.load()
-        touch(folder / "2025-01-02-network.md", article("Network Engineer", "#### Berapa Gaji Network Engineer?\n\nGajinya naik bila punya sertifikasi CCNP.\n"))
+        touch(
+            folder / "2025-01-02-network.md",
+            article(
+                "Network Engineer", "#### Berapa Gaji Network Engineer?\n\nGajinya naik bila punya sertifikasi CCNP.\n"
+            ),
+        )
         kb = source.refresh()
         assert kb is not None
         found = best(kb, "gaji network engineer")
@@ -155,7 +178,9 @@ class TestReload:
         kb = source.refresh()
         assert kb is not None and "2025-01-03-frontend" not in [a.id for a in kb.articles]
 
-    def test_a_broken_edit_keeps_the_last_good_version(self, settings: Settings, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def test_a_broken_edit_keeps_the_last_good_version(
+        self, settings: Settings, folder: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
         source = ArticleFolder(settings, folder)
         source.load()
         touch(folder / "2025-01-02-network.md", "---\ntitle: [rusak\n---\nSetengah jadi.\n")
@@ -165,13 +190,18 @@ class TestReload:
         assert "keeping its last good version" in caplog.text and "2025-01-02-network.md" in caplog.text
         found = best(kb, "gaji network engineer")
         assert found is not None and found.article.id == "2025-01-02-network"
-        touch(folder / "2025-01-02-network.md", article("Network Engineer", "#### Gaji\n\nGaji network engineer kini dibahas ulang.\n"))
+        touch(
+            folder / "2025-01-02-network.md",
+            article("Network Engineer", "#### Gaji\n\nGaji network engineer kini dibahas ulang.\n"),
+        )
         fixed = source.refresh()
         assert fixed is not None
         found = best(fixed, "gaji network engineer")
         assert found is not None and "dibahas ulang" in found.text
 
-    def test_questions_are_answered_from_the_old_articles_during_a_rebuild(self, settings: Settings, folder: Path) -> None:
+    def test_questions_are_answered_from_the_old_articles_during_a_rebuild(
+        self, settings: Settings, folder: Path
+    ) -> None:
         source = ArticleFolder(settings, folder)
         dialog = Dialog(settings, source.load())
         started, release = threading.Event(), threading.Event()
@@ -183,7 +213,10 @@ class TestReload:
             return real()
 
         source.refresh = slow_refresh  # type: ignore[method-assign]  # slows one refresh to widen the race
-        touch(folder / "2025-02-01-qa.md", article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak.\n"))
+        touch(
+            folder / "2025-02-01-qa.md",
+            article("QA Engineer", "#### Apa Itu QA?\n\nQA engineer menguji perangkat lunak.\n"),
+        )
         reloader = Reloader(source, lambda kb: setattr(dialog, "knowledge", kb), seconds=1)
 
         async def scenario() -> tuple[str, str, bool]:
@@ -199,7 +232,9 @@ class TestReload:
         assert (during, answered_old, swapped) == ("no_answer", "answer", True)
         assert dialog.ask("apa itu qa engineer").kind == "answer"
 
-    def test_a_failed_reload_keeps_the_current_articles(self, settings: Settings, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def test_a_failed_reload_keeps_the_current_articles(
+        self, settings: Settings, folder: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
         source = ArticleFolder(settings, folder)
         dialog = Dialog(settings, source.load())
         for path in folder.iterdir():
@@ -235,7 +270,9 @@ def test_a_file_deleted_during_a_reload_is_skipped_and_the_bot_keeps_serving(
     assert refreshed is not None and len(refreshed.articles) == 3
 
 
-def test_a_cached_start_still_names_the_files_it_skipped(settings: Settings, write_corpus: WriteCorpus, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_cached_start_still_names_the_files_it_skipped(
+    settings: Settings, write_corpus: WriteCorpus, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = write_corpus({**CAREERS, "rusak.md": "---\ntitle: [rusak\n---\nSetengah jadi.\n"})
     ArticleFolder(settings, folder).load()
     with caplog.at_level(logging.INFO):

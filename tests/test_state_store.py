@@ -17,10 +17,14 @@ DAY = 86400.0
 
 
 def action(dialog: Dialog, reply: Reply, kind: str) -> str:
-    return next(b.action for row in reply.buttons for b in row if b.action and dialog.codec.decode(b.action).kind == kind)
+    return next(
+        b.action for row in reply.buttons for b in row if b.action and dialog.codec.decode(b.action).kind == kind
+    )
 
 
-def test_a_button_sent_before_a_restart_works_after_it(settings: Settings, kb: KnowledgeBase, make_store: MakeStore) -> None:
+def test_a_button_sent_before_a_restart_works_after_it(
+    settings: Settings, kb: KnowledgeBase, make_store: MakeStore
+) -> None:
     signed = dataclasses.replace(settings, secret="rahasia-bersama")
     before = make_store()
     answer = Dialog(signed, kb, store=before).ask("apa itu backend developer?", ASKER, "private")
@@ -34,7 +38,9 @@ def test_a_button_sent_before_a_restart_works_after_it(settings: Settings, kb: K
     assert after.press(helpful, ASKER).kind == "feedback"
 
 
-def test_the_chats_topic_survives_a_restart_and_is_kept_hashed(settings: Settings, kb: KnowledgeBase, make_store: MakeStore) -> None:
+def test_the_chats_topic_survives_a_restart_and_is_kept_hashed(
+    settings: Settings, kb: KnowledgeBase, make_store: MakeStore
+) -> None:
     before = make_store()
     Dialog(settings, kb, store=before).ask("apa itu backend developer?", ASKER, "private")
     before.flush()
@@ -47,7 +53,9 @@ def test_the_chats_topic_survives_a_restart_and_is_kept_hashed(settings: Setting
     assert ASKER not in repr([q for q in after.logged(0)])  # users only ever as salted hashes
 
 
-def test_hapusdata_drops_the_users_buttons_and_topic_from_the_store(settings: Settings, kb: KnowledgeBase, make_store: MakeStore) -> None:
+def test_hapusdata_drops_the_users_buttons_and_topic_from_the_store(
+    settings: Settings, kb: KnowledgeBase, make_store: MakeStore
+) -> None:
     store = make_store()
     dialog = Dialog(settings, kb, store=store)
     answer = dialog.ask("apa itu backend developer?", ASKER, "private")
@@ -65,7 +73,9 @@ def test_retention_pruning_runs_once_a_day_across_processes(make_store: MakeStor
     assert prune_once(two, now + DAY) is True
 
 
-def test_a_button_sent_before_the_store_was_reached_is_written_once_it_is(settings: Settings, kb: KnowledgeBase, make_store) -> None:  # noqa: ANN001
+def test_a_button_sent_before_the_store_was_reached_is_written_once_it_is(
+    settings: Settings, kb: KnowledgeBase, make_store: MakeStore
+) -> None:
     signed = dataclasses.replace(settings, secret="rahasia-bersama")
     before = make_store(salt=None, start=False)  # not reached yet: the salt of its hashes is unknown
     dialog = Dialog(signed, kb, store=before)

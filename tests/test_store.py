@@ -39,7 +39,13 @@ def test_an_acknowledged_entry_is_stored(make_store: MakeStore) -> None:
     store = make_store()
     store.record(Entry("r1", "apa itu vlan", True, "vlan", "Apa Itu VLAN?", 0.5, "42", "private")).result(10)
     (row,) = store.logged(0)
-    assert (row.ref, row.question, row.answered, row.article, row.chat_type) == ("r1", "apa itu vlan", True, "vlan", "private")
+    assert (row.ref, row.question, row.answered, row.article, row.chat_type) == (
+        "r1",
+        "apa itu vlan",
+        True,
+        "vlan",
+        "private",
+    )
     assert row.user_hash == store.user_hash(42) and "42" not in row.user_hash
 
 
@@ -148,7 +154,9 @@ def test_a_job_is_claimed_by_exactly_one_process(make_store: MakeStore, backend:
         """
     )
     children = [
-        subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script], cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         for _ in range(4)
     ]
     for child in children:
@@ -159,7 +167,9 @@ def test_a_job_is_claimed_by_exactly_one_process(make_store: MakeStore, backend:
     assert store.claim("daily-report", "2026-11-30") is True
 
 
-def test_no_acknowledged_entry_is_lost_when_the_process_is_killed(make_store: MakeStore, backend: str, tmp_path: Path) -> None:
+def test_no_acknowledged_entry_is_lost_when_the_process_is_killed(
+    make_store: MakeStore, backend: str, tmp_path: Path
+) -> None:
     store = make_store()
     store.flush()
     if backend == "sqlite":
@@ -191,7 +201,9 @@ def test_no_acknowledged_entry_is_lost_when_the_process_is_killed(make_store: Ma
     assert set(acknowledged) <= stored
 
 
-def test_a_full_buffer_drops_writes_with_a_counted_warning(make_store: MakeStore, backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_full_buffer_drops_writes_with_a_counted_warning(
+    make_store: MakeStore, backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     store = make_store(buffer=5)
     store.flush()
     release = hold_write_lock(make_store, backend, tmp_path)
@@ -210,7 +222,9 @@ def test_a_full_buffer_drops_writes_with_a_counted_warning(make_store: MakeStore
     assert store.totals(0).questions == len(kept)
 
 
-def test_button_state_and_context_of_one_owner_can_be_deleted(make_store: MakeStore, backend: str, tmp_path: Path) -> None:
+def test_button_state_and_context_of_one_owner_can_be_deleted(
+    make_store: MakeStore, backend: str, tmp_path: Path
+) -> None:
     store = make_store()
     store.put_button("b1", "1", {"q": 1})
     store.put_context("chat-1", "1", {"topic": "vlan"})

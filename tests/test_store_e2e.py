@@ -67,12 +67,18 @@ def test_a_corrupt_sqlite_log_does_not_stop_the_bot(emulator: Emulator, tmp_path
     output = exercise(emulator, tmp_path, {})
     assert "Traceback" not in output
     assert [line for line in output.splitlines() if "unavailable" in line] == [
-        next(line for line in output.splitlines() if "WARNING bot.store: question log unavailable (file is not a database)" in line)
+        next(
+            line
+            for line in output.splitlines()
+            if "WARNING bot.store: question log unavailable (file is not a database)" in line
+        )
     ]
 
 
 @pytest.mark.e2e
-def test_an_unreachable_database_does_not_stop_the_bot_and_its_password_is_never_logged(emulator: Emulator, tmp_path: Path) -> None:
+def test_an_unreachable_database_does_not_stop_the_bot_and_its_password_is_never_logged(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     url = f"postgresql://bot:{PASSWORD}@/bot?host={tmp_path}/no-server-here"
     output = exercise(emulator, tmp_path, {"DATABASE_URL": url})
     assert "Traceback" not in output and PASSWORD not in output
@@ -84,14 +90,22 @@ def test_check_and_ask_need_no_writable_data_folder(tmp_path: Path) -> None:
     env = {**os.environ, "BOT_DATA_DIR": str(tmp_path / "a-file" / "data")}
     knowledge = PROJECT / "knowledge"
     for command in (["check"], ["ask", "apa itu backend developer"]):
-        done = subprocess.run([sys.executable, "-m", "bot", *command, "--knowledge", str(knowledge)], cwd=PROJECT, env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *command, "--knowledge", str(knowledge)],
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
 
 
 @pytest.mark.e2e
-def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator, postgres: PostgresServer, tmp_path: Path) -> None:
+def test_the_bot_logs_to_postgresql_when_database_url_is_set(
+    emulator: Emulator, postgres: PostgresServer, tmp_path: Path
+) -> None:
     from bot.store.postgres import PostgresStore
 
     url = postgres.new_database()
@@ -109,7 +123,11 @@ def test_the_bot_logs_to_postgresql_when_database_url_is_set(emulator: Emulator,
         (stats,) = admin.replies()
     finally:
         bot.stop()
-    assert [line for line in stats["text"].splitlines()[1:] if line] == ["Pertanyaan: 2 dari 1 pengguna", "Terjawab: 1 (50%)", "Masukan: 1 membantu, 0 kurang membantu"]
+    assert [line for line in stats["text"].splitlines()[1:] if line] == [
+        "Pertanyaan: 2 dari 1 pengguna",
+        "Terjawab: 1 (50%)",
+        "Masukan: 1 membantu, 0 kurang membantu",
+    ]
     assert not (tmp_path / "data" / "questions.sqlite3").exists()  # nothing written to the local disk
     store = PostgresStore(url, 30)
     rows = [(r.question, r.answered, r.vote) for r in store.logged(0)]

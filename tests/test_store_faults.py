@@ -51,7 +51,8 @@ def old_log(data_dir: Path, salt: str = "garam-lama") -> Path:
         for n, (user, question) in enumerate([("11", "apa itu vlan"), ("11", "harga kursus"), ("22", "alamat kantor")]):
             user_hash = hashlib.blake2b(f"{salt}:{user}".encode(), digest_size=10).hexdigest()
             db.execute(
-                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, " "question, answered, vote) VALUES (?, ?, ?, 'private', ?, ?, ?)",
+                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, "
+                "question, answered, vote) VALUES (?, ?, ?, 'private', ?, ?, ?)",
                 (f"abcd{n}", 1.8e9 + n, user_hash, question, int(n == 0), 1 if n == 0 else None),
             )
     return path
@@ -76,8 +77,14 @@ def test_a_log_written_by_the_first_version_is_upgraded_in_place(tmp_path: Path)
 
 def bot_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BOT_LOG_SALT")}
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=PROJECT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_migrate_log_copies_the_log_and_its_salt_once(postgres: PostgresServer, tmp_path: Path) -> None:
@@ -100,11 +107,14 @@ def test_migrate_log_copies_the_log_and_its_salt_once(postgres: PostgresServer, 
     store.close()
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://bot:hunter2secret@db.example:notaport/bot",
-    "mysql://bot:hunter2secret@db.example/bot",
-    "postgresql://bot:hunter2secret@db.example",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot:hunter2secret@db.example:notaport/bot",
+        "mysql://bot:hunter2secret@db.example/bot",
+        "postgresql://bot:hunter2secret@db.example",
+    ],
+)
 def test_a_malformed_database_url_is_one_line_with_the_password_masked(url: str, tmp_path: Path) -> None:
     done = bot_command("check", "--knowledge", str(tmp_path), env={"DATABASE_URL": url})
     assert done.returncode == 1
@@ -133,7 +143,9 @@ def writes_in_a_child(url: str) -> subprocess.Popen[str]:
                 import time; time.sleep(0.01)  # pace the writer a little, as users would
         """
     )
-    return subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_a_database_crash_mid_writes_loses_no_acknowledged_entry(postgres: PostgresServer) -> None:
@@ -250,8 +262,14 @@ def test_two_processes_upgrading_a_new_database_together(postgres: PostgresServe
         """
     )
     children = [
-        subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=PROJECT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(4)
     ]
     for child in children:
@@ -266,20 +284,32 @@ def test_two_processes_upgrading_a_new_database_together(postgres: PostgresServe
 def test_report_with_an_unreachable_database_is_one_line_with_the_password_masked(tmp_path: Path) -> None:
     url = f"postgresql://bot:hunter2secret@/bot?host={tmp_path}/no-server-here"
     (tmp_path / "fast.yaml").write_text("database:\n  connect_timeout: 1\n")
-    done = bot_command("report", "--config", str(tmp_path / "fast.yaml"), env={"DATABASE_URL": url, "BOT_DATA_DIR": str(tmp_path)})
+    done = bot_command(
+        "report", "--config", str(tmp_path / "fast.yaml"), env={"DATABASE_URL": url, "BOT_DATA_DIR": str(tmp_path)}
+    )
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert done.stderr.startswith(f"error: cannot read the question log postgresql://bot:***@/bot?host={tmp_path}/no-server-here")
+    assert done.stderr.startswith(
+        f"error: cannot read the question log postgresql://bot:***@/bot?host={tmp_path}/no-server-here"
+    )
     assert "hunter2secret" not in done.stderr
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    ("database:\n  pool_size: 1\n", "'database.pool_size' must be at least 2"),
-    ("database:\n  buffer: 0\n", "'database.buffer' and 'database.connect_timeout' positive"),
-    ("database_url: postgresql://a:b@c/d\n", "'database_url' is read only from the environment variable DATABASE_URL"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("database:\n  pool_size: 1\n", "'database.pool_size' must be at least 2"),
+        ("database:\n  buffer: 0\n", "'database.buffer' and 'database.connect_timeout' positive"),
+        (
+            "database_url: postgresql://a:b@c/d\n",
+            "'database_url' is read only from the environment variable DATABASE_URL",
+        ),
+    ],
+)
 def test_database_settings_are_checked(setting: str, message: str, tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(setting)
-    done = bot_command("check", "--config", str(tmp_path / "bad.yaml"), "--knowledge", str(PROJECT / "knowledge"), env={})
+    done = bot_command(
+        "check", "--config", str(tmp_path / "bad.yaml"), "--knowledge", str(PROJECT / "knowledge"), env={}
+    )
     assert done.returncode == 1
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -21,8 +21,10 @@ from bot.store import Entry
 from bot.telegram_app import build_application
 
 ADMIN = {"id": 7, "is_bot": False, "first_name": "Admin"}
-WORDS = "kursus harga jadwal lokasi sertifikat ujian mikrotik cisco linux python jaringan server cloud docker " \
-        "kubernetes keamanan database web android desain gratis online malam akhir pekan cicilan diskon".split()
+WORDS = (
+    "kursus harga jadwal lokasi sertifikat ujian mikrotik cisco linux python jaringan server cloud docker "
+    "kubernetes keamanan database web android desain gratis online malam akhir pekan cicilan diskon".split()
+)
 
 
 def unanswered_questions(count: int) -> list[str]:
@@ -43,7 +45,9 @@ async def concurrently(app: Application, first: dict, then: dict) -> None:
 
 
 @pytest.mark.slow
-def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
+def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(
+    make_store: MakeStore, settings: Settings, kb: KnowledgeBase
+) -> None:
     store = make_store(retention_days=3650)
     for n, q in enumerate(unanswered_questions(4000)):
         store.record(Entry(f"r{n}", q, False, user=str(n)))
@@ -63,7 +67,9 @@ def test_unanswered_over_thousands_of_questions_does_not_hold_up_other_users(mak
 
 
 @pytest.mark.slow
-def test_hapusdata_while_the_store_is_unreachable_says_so(postgres: PostgresServer, settings: Settings, kb: KnowledgeBase) -> None:
+def test_hapusdata_while_the_store_is_unreachable_says_so(
+    postgres: PostgresServer, settings: Settings, kb: KnowledgeBase
+) -> None:
     from bot.store.postgres import PostgresStore
 
     store = PostgresStore.open(postgres.new_database(), retention_days=30, salt="s")
@@ -91,14 +97,17 @@ def test_hapusdata_while_the_store_is_unreachable_says_so(postgres: PostgresServ
     store.close()
 
 
-
-def test_phone_numbers_and_emails_never_reach_the_log_or_the_admins(make_store: MakeStore, settings: Settings, kb: KnowledgeBase) -> None:
+def test_phone_numbers_and_emails_never_reach_the_log_or_the_admins(
+    make_store: MakeStore, settings: Settings, kb: KnowledgeBase
+) -> None:
     store = make_store()
     recorder = Recorder()
     app = build_application(admin_settings(settings), kb, request=recorder, store=store)
     with running(app) as feed:
-        feed(message("resep rendang hubungi 0812-5555-0199 atau sari.dewi@contoh.co.id"),
-             message("resep rendang wa +62 812 5555 0199"))
+        feed(
+            message("resep rendang hubungi 0812-5555-0199 atau sari.dewi@contoh.co.id"),
+            message("resep rendang wa +62 812 5555 0199"),
+        )
         store.flush()
         feed(message("/unanswered", user=ADMIN))
     logged = [r.question for r in store.logged(0)]
@@ -107,7 +116,9 @@ def test_phone_numbers_and_emails_never_reach_the_log_or_the_admins(make_store: 
     assert "5555" not in report and "sari.dewi" not in report and "[nomor]" in report
 
 
-def test_hapusdata_waiting_for_a_locked_log_does_not_hold_up_other_users(settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_hapusdata_waiting_for_a_locked_log_does_not_hold_up_other_users(
+    settings: Settings, kb: KnowledgeBase, tmp_path: Path
+) -> None:
     import sqlite3
 
     from bot.store.sqlite import SqliteStore
@@ -155,14 +166,18 @@ PHONES_AND_EMAILS = [
 ]
 
 
-def test_each_way_of_writing_a_phone_number_is_masked_and_prices_are_not(settings: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_each_way_of_writing_a_phone_number_is_masked_and_prices_are_not(
+    settings: Settings, kb: KnowledgeBase, tmp_path: Path
+) -> None:
     from bot.store.sqlite import SqliteStore
 
     store = SqliteStore.open(tmp_path, retention_days=30, salt="s")
     app = build_application(admin_settings(settings), kb, request=Recorder(), store=store)
     users = [{"id": 500 + n, "is_bot": False, "first_name": "U"} for n in range(len(PHONES_AND_EMAILS))]
     with running(app) as feed:
-        feed(*(message(f"resep rendang {typed}", user=u) for (typed, _), u in zip(PHONES_AND_EMAILS, users, strict=True)))
+        feed(
+            *(message(f"resep rendang {typed}", user=u) for (typed, _), u in zip(PHONES_AND_EMAILS, users, strict=True))
+        )
     store.flush()
     assert [r.question for r in store.logged(0)] == [f"resep rendang {masked}" for _, masked in PHONES_AND_EMAILS]
     store.close()

@@ -52,14 +52,21 @@ def test_start_sends_the_welcome_in_html(app: Application, recorder: Recorder, t
     assert visible(sent["text"]).startswith("Halo! 👋 Aku asisten tanya-jawab Areta Training Center.")
 
 
-def test_tanya_answers_with_heading_paragraph_source_and_buttons(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
+def test_tanya_answers_with_heading_paragraph_source_and_buttons(
+    app: Application, recorder: Recorder, tg_settings: Settings
+) -> None:
     process(app, message("/tanya apa itu backend developer?"))
     (sent,) = recorder.sent()
     assert sent["text"].startswith("<b>Apa Itu Backend Developer?</b>\nBackend developer adalah pengembang")
     assert "<i>Dari artikel: Mengenal Backend Developer</i>" in sent["text"]
     rows = keyboard(sent)
     texts = tg_settings.texts
-    assert rows[0] == [{"text": texts.button_read_more, "url": "https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=Apa%20Itu%20Backend%20Developer%3F"}]
+    assert rows[0] == [
+        {
+            "text": texts.button_read_more,
+            "url": "https://aretatrainingcenter.space/blog/2025-01-01-backend/#:~:text=Apa%20Itu%20Backend%20Developer%3F",
+        }
+    ]
     assert rows[1][0]["text"] == texts.button_other_answers and rows[1][0]["callback_data"].startswith("o:")
     assert [b["text"] for b in rows[2]] == [texts.button_helpful, texts.button_not_helpful]
     assert sent["link_preview_options"] == {"is_disabled": True}
@@ -71,7 +78,9 @@ def test_plain_text_in_private_chat_is_a_question(app: Application, recorder: Re
     assert sent["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
 
 
-def test_tanya_alone_asks_for_the_question_with_force_reply(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
+def test_tanya_alone_asks_for_the_question_with_force_reply(
+    app: Application, recorder: Recorder, tg_settings: Settings
+) -> None:
     process(app, message("/tanya"))
     (sent,) = recorder.sent()
     assert visible(sent["text"]) == tg_settings.texts.ask_prompt
@@ -80,7 +89,9 @@ def test_tanya_alone_asks_for_the_question_with_force_reply(app: Application, re
 
 class TestGroups:
     def test_plain_text_in_a_group_is_ignored(self, app: Application, recorder: Recorder) -> None:
-        process(app, message("apa itu backend developer?", chat_type="supergroup"), message("/topik", chat_type="group"))
+        process(
+            app, message("apa itu backend developer?", chat_type="supergroup"), message("/topik", chat_type="group")
+        )
         assert recorder.sent() == []
 
     def test_tanya_with_the_bots_name_is_answered_as_a_reply(self, app: Application, recorder: Recorder) -> None:
@@ -101,7 +112,11 @@ class TestGroups:
             feed(message("/tanya apa itu backend developer?", chat_type="supergroup"))
             (answer,) = recorder.sent("sendMessage")
             markup = {"inline_keyboard": keyboard(answer)}
-            feed(message("terus gajinya berapa?", chat_type="supergroup", reply_to_bot=True, user=other, reply_markup=markup))
+            feed(
+                message(
+                    "terus gajinya berapa?", chat_type="supergroup", reply_to_bot=True, user=other, reply_markup=markup
+                )
+            )
             feed(message("terus gajinya berapa?", chat_type="supergroup", reply_to_bot=True, user=third))
         followed, alone = recorder.sent("sendMessage")[1:]
         assert visible(followed["text"]).startswith("Gaji Backend Developer")
@@ -136,7 +151,13 @@ def test_questions_and_feedback_are_logged(tg_settings: Settings, kb: KnowledgeB
     log.flush()
     (row,) = log.logged(0)
     log.close()
-    assert (row.user_hash, row.chat_type, row.answered, row.article, row.vote) == (log.user_hash("4242"), "private", True, "2025-01-02-network", 1)
+    assert (row.user_hash, row.chat_type, row.answered, row.article, row.vote) == (
+        log.user_hash("4242"),
+        "private",
+        True,
+        "2025-01-02-network",
+        1,
+    )
 
 
 def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
@@ -146,7 +167,9 @@ def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase
     with running(app) as feed:
         feed(message("resep rendang padang"), message("resep rendang minang"), message("apa itu backend developer"))
         log.flush()
-        feed(message("/stats"), message("/unanswered"), message("/stats", user=admin), message("/unanswered", user=admin))
+        feed(
+            message("/stats"), message("/unanswered"), message("/stats", user=admin), message("/unanswered", user=admin)
+        )
     log.close()
     user_stats, user_unanswered, stats, unanswered = [visible(p["text"]) for p in recorder.sent()[3:]]
     assert user_stats.startswith("Cara pakai") and user_unanswered.startswith("Cara pakai")
@@ -156,12 +179,17 @@ def test_admin_commands_only_for_admins(tg_settings: Settings, kb: KnowledgeBase
     assert "2× resep rendang padang | resep rendang minang" in unanswered
 
 
-def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore) -> None:
+def test_hapusdata_deletes_the_users_questions_after_confirmation(
+    tg_settings: Settings, kb: KnowledgeBase, log: SqliteStore
+) -> None:
     app, recorder = logged_application(tg_settings, kb, log)
     with running(app) as feed:
         feed(message("gaji network engineer"), message("/hapusdata"))
         confirm = recorder.sent("sendMessage")[-1]
-        assert [b["text"] for b in keyboard(confirm)[0]] == [tg_settings.texts.button_forget_yes, tg_settings.texts.button_forget_no]
+        assert [b["text"] for b in keyboard(confirm)[0]] == [
+            tg_settings.texts.button_forget_yes,
+            tg_settings.texts.button_forget_no,
+        ]
         feed(callback(keyboard(confirm)[0][0]["callback_data"]))
     done = recorder.sent("editMessageText")[-1]
     assert visible(done["text"]) == tg_settings.texts.forget_done.format(count=1)
@@ -169,14 +197,18 @@ def test_hapusdata_deletes_the_users_questions_after_confirmation(tg_settings: S
     log.close()
 
 
-def test_hapusdata_without_a_log_says_nothing_is_kept(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
+def test_hapusdata_without_a_log_says_nothing_is_kept(
+    app: Application, recorder: Recorder, tg_settings: Settings
+) -> None:
     process(app, message("/hapusdata"))
     (sent,) = recorder.sent()
     assert visible(sent["text"]) == tg_settings.texts.forget_unavailable
 
 
 @pytest.mark.parametrize("data", ["o:gone", "g:deadbeef:0", "zz", "a:" + "x" * 60])
-def test_stale_or_forged_buttons_are_answered_politely(app: Application, recorder: Recorder, tg_settings: Settings, data: str) -> None:
+def test_stale_or_forged_buttons_are_answered_politely(
+    app: Application, recorder: Recorder, tg_settings: Settings, data: str
+) -> None:
     process(app, callback(data))
     (answered,) = recorder.sent()
     assert answered["text"] == tg_settings.texts.stale_button
@@ -195,13 +227,18 @@ def test_topik_pages_to_a_tag_and_an_article(tg_settings: Settings, write_corpus
         umum = next(b["callback_data"] for row in rows for b in row if b["text"] == "Umum (40)")
         feed(callback(next_page), callback(umum))
         page2, tag_list = recorder.sent("editMessageText")
-        assert [b["text"] for b in keyboard(page2)[-1]] == [tg_settings.texts.button_previous, tg_settings.texts.button_next]
+        assert [b["text"] for b in keyboard(page2)[-1]] == [
+            tg_settings.texts.button_previous,
+            tg_settings.texts.button_next,
+        ]
         assert visible(tag_list["text"]) == "Artikel bertopik “Umum” (40):"
         first_article = keyboard(tag_list)[0][0]["callback_data"]
         feed(callback(first_article))
     detail = recorder.sent("editMessageText")[-1]
     assert detail["text"].startswith("<b>Artikel 0</b>")
-    assert keyboard(detail)[0] == [{"text": tg_settings.texts.button_open_article, "url": "https://aretatrainingcenter.space/blog/a00/"}]
+    assert keyboard(detail)[0] == [
+        {"text": tg_settings.texts.button_open_article, "url": "https://aretatrainingcenter.space/blog/a00/"}
+    ]
 
 
 def test_no_answer_says_so_and_points_to_topik(app: Application, recorder: Recorder) -> None:
@@ -222,11 +259,15 @@ def test_article_and_user_text_is_escaped(tg_settings: Settings, write_corpus: W
     assert "&lt;b&gt;&amp;" in topics["text"]
 
 
-def test_long_answers_are_cut_under_telegram_limit_and_keep_the_link(tg_settings: Settings, write_corpus: WriteCorpus) -> None:
+def test_long_answers_are_cut_under_telegram_limit_and_keep_the_link(
+    tg_settings: Settings, write_corpus: WriteCorpus
+) -> None:
     sentence = "Kubernetes mengatur container di banyak server dengan rapi. "
     body = "#### Orkestrasi Kubernetes\n\n" + sentence * 150 + "\n"
     # Sections are shown whole up to retrieval.answer_max_chars; with no such limit, Telegram's applies.
-    whole = dataclasses.replace(tg_settings, retrieval=dataclasses.replace(tg_settings.retrieval, answer_max_chars=100_000))
+    whole = dataclasses.replace(
+        tg_settings, retrieval=dataclasses.replace(tg_settings.retrieval, answer_max_chars=100_000)
+    )
     kb = KnowledgeBase.load(whole, write_corpus({"k.md": article("Kubernetes", body)}))
     recorder = Recorder()
     process(build_application(whole, kb, request=recorder), message("orkestrasi kubernetes"))
@@ -247,7 +288,9 @@ def test_flood_guard_warns_once_then_ignores(tg_settings: Settings, kb: Knowledg
     assert texts[3] == tg_settings.texts.flood
 
 
-def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app: Application, recorder: Recorder, tg_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(
+    app: Application, recorder: Recorder, tg_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(question: str, *context: object, **more: object) -> NoReturn:
         raise RuntimeError("index exploded")
 
@@ -261,7 +304,9 @@ def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(app: Appl
     assert record.exc_info and "index exploded" in str(record.exc_info[1])
 
 
-def test_a_pressed_button_whose_reply_asks_for_an_answer_sends_a_new_message(app: Application, recorder: Recorder, tg_settings: Settings) -> None:
+def test_a_pressed_button_whose_reply_asks_for_an_answer_sends_a_new_message(
+    app: Application, recorder: Recorder, tg_settings: Settings
+) -> None:
     """Telegram takes only an inline keyboard with an edit: the reply field needs a message of its own."""
     dialog = app.bot_data["dialog"]
     dialog.press = lambda data, user: dataclasses.replace(dialog.ask_prompt(), edit=True)
@@ -273,7 +318,9 @@ def test_a_pressed_button_whose_reply_asks_for_an_answer_sends_a_new_message(app
 
 
 def test_network_errors_on_send_are_retried(tg_settings: Settings, kb: KnowledgeBase) -> None:
-    recorder = Recorder(fail=lambda name, n: NetworkError("connection reset") if name == "sendMessage" and n == 1 else None)
+    recorder = Recorder(
+        fail=lambda name, n: NetworkError("connection reset") if name == "sendMessage" and n == 1 else None
+    )
     process(build_application(tg_settings, kb, request=recorder), message("/help"))
     sends = recorder.sent("sendMessage")
     assert len(sends) == 2 and sends[0] == sends[1]
@@ -286,7 +333,9 @@ def test_inline_query_returns_matching_articles(app: Application, recorder: Reco
     assert results[0]["title"] == "Network Engineer: Tugas dan Prospek"
     assert results[0]["description"].startswith("Berapa Gaji Network Engineer?:")
     content = results[0]["input_message_content"]
-    assert content["parse_mode"] == "HTML" and content["message_text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
+    assert content["parse_mode"] == "HTML" and content["message_text"].startswith(
+        "<b>Berapa Gaji Network Engineer?</b>"
+    )
     assert len({r["id"] for r in results}) == len(results)
 
 
@@ -320,7 +369,9 @@ def test_the_bot_reloads_changed_articles_in_the_background(tg_settings: Setting
     folder_path = write_corpus({"a.md": article("Docker", "#### Container\n\nContainer berbagi kernel.\n")})
     folder = ArticleFolder(tg_settings, folder_path)
     app = build_application(tg_settings, folder.load(), request=Recorder(), folder=folder)
-    (folder_path / "b.md").write_text(article("Kubernetes", "#### Pod\n\nPod adalah unit terkecil di Kubernetes.\n"), encoding="utf-8")
+    (folder_path / "b.md").write_text(
+        article("Kubernetes", "#### Pod\n\nPod adalah unit terkecil di Kubernetes.\n"), encoding="utf-8"
+    )
 
     async def scenario() -> str:
         async with app:

@@ -44,7 +44,9 @@ def test_v_shows_the_bots_detail_without_personal_data(emulator: Emulator, tmp_p
 
 
 @pytest.mark.e2e
-def test_vv_warns_first_then_writes_library_debug_output_with_the_token_masked(emulator: Emulator, tmp_path: Path) -> None:
+def test_vv_warns_first_then_writes_library_debug_output_with_the_token_masked(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     log = chat_with_logging(emulator, tmp_path, "-vv")
     first = log.splitlines()[0]
     assert "WARNING bot: -vv" in first and "personal data" in first
@@ -61,6 +63,8 @@ def test_check_accepts_both_levels(flag: str, tmp_path: Path) -> None:
 
     from conftest import PROJECT
 
-    done = subprocess.run([sys.executable, "-m", "bot", "check", flag], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check", flag], cwd=PROJECT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "articles:" in done.stdout

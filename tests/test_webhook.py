@@ -31,7 +31,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator,
     emulator = Emulator()
     port = free_port()
     bot = BotProcess(
-        emulator, knowledge, root / "data", root / "bot.log",
+        emulator,
+        knowledge,
+        root / "data",
+        root / "bot.log",
         extra_env={"PORT": str(port), "WEBHOOK_URL": "https://bot.example.test"},
         args=("--webhook", "--config", str(config)),
     )
@@ -55,7 +58,11 @@ def update(user: User, text: str) -> dict:
     return {
         "update_id": int(time.time() * 1000) % 1_000_000_000,
         "message": {
-            "message_id": 1, "date": int(time.time()), "chat": user.chat, "from": user.user, "text": text,
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": user.chat,
+            "from": user.user,
+            "text": text,
         },
     }
 
@@ -63,13 +70,19 @@ def update(user: User, text: str) -> dict:
 def test_updates_with_the_secret_are_answered(served: tuple[Emulator, BotProcess, str]) -> None:
     emulator, bot, url = served
     user = User(emulator)
-    response = httpx.post(url, json=update(user, "gaji network engineer"), headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)})
+    response = httpx.post(
+        url,
+        json=update(user, "gaji network engineer"),
+        headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)},
+    )
     assert response.status_code == 200
     (reply,) = user.replies()
     assert reply["text"].startswith("<b>Berapa Gaji Network Engineer?</b>")
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "tebakan"}], ids=["no-secret", "wrong-secret"])
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "tebakan"}], ids=["no-secret", "wrong-secret"]
+)
 def test_requests_without_the_right_secret_are_refused(served: tuple[Emulator, BotProcess, str], headers: dict) -> None:
     emulator, bot, url = served
     user = User(emulator)

@@ -36,7 +36,10 @@ class Webhook:
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"{self.base}/{webhook_path(TOKEN)}"
         self.bot = BotProcess(
-            self.emulator, knowledge, root / "data", root / "bot.log",
+            self.emulator,
+            knowledge,
+            root / "data",
+            root / "bot.log",
             extra_env={"PORT": str(self.port), "WEBHOOK_URL": "https://bot.example.test"},
             args=("--webhook", "--config", str(config)),
         )
@@ -124,7 +127,9 @@ def offer_body(port: int, path: str, headers: dict[str, str], size: int, chunked
         pytest.param("WEBHOOK", SECRET, True, "413", id="chunked"),
     ],
 )
-def test_a_95_mb_body_is_refused_before_it_is_read(hook: Webhook, where: str, headers: dict, chunked: bool, status: str) -> None:
+def test_a_95_mb_body_is_refused_before_it_is_read(
+    hook: Webhook, where: str, headers: dict, chunked: bool, status: str
+) -> None:
     path = "/" + webhook_path(TOKEN) if where == "WEBHOOK" else where
     before = peak_rss_mb(hook.bot.process.pid)
     line, sent = offer_body(hook.port, path, headers, BIG, chunked)
@@ -153,14 +158,24 @@ def test_an_update_posted_three_times_is_answered_once(hook: Webhook) -> None:
     again = update(user, "gaji network engineer", 777_000 + user.id)
     for _ in range(3):
         assert httpx.post(hook.url, json=again, headers=SECRET, timeout=10).status_code == 200
-    assert httpx.post(hook.url, json=update(user, "apa itu frontend developer", 778_000 + user.id), headers=SECRET, timeout=10).status_code == 200
+    assert (
+        httpx.post(
+            hook.url, json=update(user, "apa itu frontend developer", 778_000 + user.id), headers=SECRET, timeout=10
+        ).status_code
+        == 200
+    )
     replies = user.replies(2)
-    assert [r["text"].split("</b>")[0] for r in replies] == ["<b>Berapa Gaji Network Engineer?", "<b>Apa Itu Frontend Developer?"]
+    assert [r["text"].split("</b>")[0] for r in replies] == [
+        "<b>Berapa Gaji Network Engineer?",
+        "<b>Apa Itu Frontend Developer?",
+    ]
     assert eventually(lambda: hook.bot.output().count(f"update {again['update_id']} was delivered again; ignored") == 2)
     assert user.replies(0) == []  # nothing more came for the repeats
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[]", b"null", b'"x"', b"{}", b'{"update_id": "x"}', b'{"update_id": 5, "message": 3}'])
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"[]", b"null", b'"x"', b"{}", b'{"update_id": "x"}', b'{"update_id": 5, "message": 3}']
+)
 def test_a_body_that_is_not_an_update_is_refused_with_400(hook: Webhook, body: bytes) -> None:
     assert httpx.post(hook.url, content=body, headers=SECRET, timeout=5).status_code == 400
     assert hook.health().status_code == 200
@@ -171,7 +186,9 @@ def test_the_port_is_bound_before_the_articles_load(tmp_path: Path) -> None:
     reason = emulator_missing()
     if reason:
         pytest.skip(reason)
-    body = "\n".join(f"#### Bagian {i}\n\nIsi bagian {i} tentang jaringan, server {i} dan database {i}.\n" for i in range(12))
+    body = "\n".join(
+        f"#### Bagian {i}\n\nIsi bagian {i} tentang jaringan, server {i} dan database {i}.\n" for i in range(12)
+    )
     files = {f"a{n:04d}.md": article(f"Artikel nomor {n}", body, tags=[f"tag{n % 50}"]) for n in range(1500)}
     hook = Webhook(tmp_path, files)
     try:
@@ -198,10 +215,19 @@ def test_a_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
-        env.update(TELEGRAM_BOT_TOKEN=TOKEN, PORT=str(port), WEBHOOK_URL="https://bot.example.test", BOT_DATA_DIR=str(tmp_path / "data"))
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            PORT=str(port),
+            WEBHOOK_URL="https://bot.example.test",
+            BOT_DATA_DIR=str(tmp_path / "data"),
+        )
         done = subprocess.run(
             [sys.executable, "-m", "bot", "run", "--webhook", "--config", str(config)],
-            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60,
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"

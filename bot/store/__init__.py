@@ -17,8 +17,18 @@ from bot.store.base import (
 from bot.store.queued import QueuedStore
 
 __all__ = [
-    "ArticleVotes", "ButtonState", "Day", "Entry", "Forgotten", "LoggedQuestion", "QueuedStore", "Store",
-    "StoreUnavailable", "Totals", "open_reader", "open_store",
+    "ArticleVotes",
+    "ButtonState",
+    "Day",
+    "Entry",
+    "Forgotten",
+    "LoggedQuestion",
+    "QueuedStore",
+    "Store",
+    "StoreUnavailable",
+    "Totals",
+    "open_reader",
+    "open_store",
 ]
 
 
@@ -39,8 +49,16 @@ def open_reader(settings: Settings) -> QueuedStore:
         from bot.store.postgres import PostgresStore
 
         d = settings.database
-        return PostgresStore(settings.database_url, settings.log.retention_days, d.pool_size, settings.log_salt,
-                             d.buffer, d.connect_timeout)
+        return PostgresStore(
+            settings.database_url,
+            settings.log.retention_days,
+            d.pool_size,
+            settings.log_salt,
+            d.buffer,
+            d.connect_timeout,
+        )
     from bot.store.sqlite import FILE, SqliteStore
 
-    return SqliteStore(settings.data_dir / FILE, settings.log.retention_days, settings.log_salt, settings.database.buffer)
+    return SqliteStore(
+        settings.data_dir / FILE, settings.log.retention_days, settings.log_salt, settings.database.buffer
+    )

@@ -97,6 +97,7 @@ def _adopt_salt(db: psycopg.Connection[tuple[Any, ...]], salt: str) -> str:
         db.execute("DELETE FROM buttons")  # owned under the old salt
         db.execute("DELETE FROM contexts")
     db.execute(
-        "INSERT INTO meta (key, value) VALUES ('salt', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (salt,)
+        "INSERT INTO meta (key, value) VALUES ('salt', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (salt,),
     )
     return "copied"

@@ -26,8 +26,16 @@ class PostgresStore(QueuedStore):
     _transient = (psycopg.OperationalError,)
     _open_errors = (psycopg.OperationalError,)
 
-    def __init__(self, url: str, retention_days: int, pool_size: int = 5, salt: str | None = None,
-                 buffer: int = 10_000, connect_timeout: float = 5.0, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        retention_days: int,
+        pool_size: int = 5,
+        salt: str | None = None,
+        buffer: int = 10_000,
+        connect_timeout: float = 5.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         extra = {"clock": clock} if clock is not None else {}
         super().__init__(retention_days, buffer=buffer, salt=salt, **extra)
         self.url = url
@@ -36,14 +44,20 @@ class PostgresStore(QueuedStore):
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         # One connection is the writer's; readers share the rest.
         self._pool = ConnectionPool(
-            url, min_size=0, max_size=max(1, pool_size - 1), open=True, timeout=connect_timeout,
+            url,
+            min_size=0,
+            max_size=max(1, pool_size - 1),
+            open=True,
+            timeout=connect_timeout,
             check=ConnectionPool.check_connection,  # after a database restart, pooled connections are dead
-            kwargs={"connect_timeout": max(1, int(connect_timeout))}, name="bot-store",
+            kwargs={"connect_timeout": max(1, int(connect_timeout))},
+            name="bot-store",
         )
 
     @classmethod
-    def open(cls, url: str, retention_days: int, pool_size: int = 5, salt: str | None = None,
-             buffer: int = 10_000) -> PostgresStore:
+    def open(
+        cls, url: str, retention_days: int, pool_size: int = 5, salt: str | None = None, buffer: int = 10_000
+    ) -> PostgresStore:
         """The store at `url` with its writer started."""
         store = cls(url, retention_days, pool_size, salt, buffer)
         store.start()
@@ -72,11 +86,13 @@ class PostgresStore(QueuedStore):
 
     def _load_salt(self, db: psycopg.Connection[Any]) -> str:
         with db.transaction():
-            db.execute("INSERT INTO meta (key, value) VALUES ('salt', %s) ON CONFLICT (key) DO NOTHING", (secrets.token_hex(16),))
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('salt', %s) ON CONFLICT (key) DO NOTHING",
+                (secrets.token_hex(16),),
+            )
             row = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
         assert row is not None  # inserted just above when missing
         return str(row[0])
 
     def _close_backend(self) -> None:
         self._pool.close()
-

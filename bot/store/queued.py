@@ -71,8 +71,9 @@ class QueuedStore:
     _transient: tuple[type[BaseException], ...] = ()  # the database went away: retry later
     _open_errors: tuple[type[BaseException], ...] = ()  # cannot be opened yet: retry later
 
-    def __init__(self, retention_days: int, buffer: int = 10_000, clock: Callable[[], float] = time.time,
-                 salt: str | None = None) -> None:
+    def __init__(
+        self, retention_days: int, buffer: int = 10_000, clock: Callable[[], float] = time.time, salt: str | None = None
+    ) -> None:
         self.retention_days = retention_days
         self.clock = clock
         self.capacity = buffer
@@ -118,10 +119,21 @@ class QueuedStore:
         def insert(db: Any) -> None:
             self._run(
                 db,
-                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, question, answered, article, section, score,"
-                " kind, closest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING",
-                (entry.ref, asked_at, self.user_hash(entry.user) if entry.user else None, entry.chat_type,
-                 entry.question, int(entry.answered), entry.article, entry.section, entry.score, entry.kind, entry.closest),
+                "INSERT INTO questions (ref, asked_at, user_hash, chat_type, question, answered, article, section,"
+                " score, kind, closest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING",
+                (
+                    entry.ref,
+                    asked_at,
+                    self.user_hash(entry.user) if entry.user else None,
+                    entry.chat_type,
+                    entry.question,
+                    int(entry.answered),
+                    entry.article,
+                    entry.section,
+                    entry.score,
+                    entry.kind,
+                    entry.closest,
+                ),
             )
 
         return self._submit(_Write(insert, Future(), owner=entry.user))
@@ -137,7 +149,12 @@ class QueuedStore:
         with self._lock:
             for write in self._pending:
                 # A write being committed now is counted by the delete that follows it instead.
-                if write.owner == user and not write.cancelled and write.key is None and id(write) not in self._inflight:
+                if (
+                    write.owner == user
+                    and not write.cancelled
+                    and write.key is None
+                    and id(write) not in self._inflight
+                ):
                     buffered += 1
                 if write.owner == user and not write.cancelled:
                     _cancel(write)
@@ -170,7 +187,9 @@ class QueuedStore:
 
         return self._submit(_Write(delete, Future(), bounded=False))
 
-    def put_button(self, ref: str, owner: str, payload: dict[str, Any], created_at: float | None = None) -> Future[None]:
+    def put_button(
+        self, ref: str, owner: str, payload: dict[str, Any], created_at: float | None = None
+    ) -> Future[None]:
         """Keep the state behind a button under a reference the caller made; readable at once."""
         stamp = self.clock() if created_at is None else created_at
         data = json.dumps(payload, ensure_ascii=False)
@@ -209,7 +228,9 @@ class QueuedStore:
         sql = f"DELETE FROM {table} WHERE owner = ?"
         return self._submit(_Write(lambda db: self._run(db, sql, (self.user_hash(owner),)), Future(), bounded=False))
 
-    def put_context(self, key: str, owner: str, payload: dict[str, Any], updated_at: float | None = None) -> Future[None]:
+    def put_context(
+        self, key: str, owner: str, payload: dict[str, Any], updated_at: float | None = None
+    ) -> Future[None]:
         """Keep a conversation's context under `key`; readable at once."""
         stamp = self.clock() if updated_at is None else updated_at
         data = json.dumps(payload, ensure_ascii=False)
@@ -254,7 +275,9 @@ class QueuedStore:
         try:
             with self._connection(write=True) as db, self._transaction(db):
                 cur = self._run(
-                    db, "INSERT INTO claims (job, period, claimed_at) VALUES " "(?, ?, ?) ON CONFLICT (job, period) DO NOTHING",
+                    db,
+                    "INSERT INTO claims (job, period, claimed_at) VALUES "
+                    "(?, ?, ?) ON CONFLICT (job, period) DO NOTHING",
                     (job, period, self.clock()),
                 )
                 return bool(cur.rowcount == 1)
@@ -284,7 +307,8 @@ class QueuedStore:
         """Counts of the period starting at `start` (epoch seconds)."""
         row = self._read_one(
             "SELECT COUNT(*), COALESCE(SUM(answered), 0), COUNT(DISTINCT user_hash),"
-            " COALESCE(SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END), 0), " "COALESCE(SUM(CASE WHEN vote = 0 THEN 1 ELSE 0 END), 0)"
+            " COALESCE(SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN vote = 0 THEN 1 ELSE 0 END), 0)"
             " FROM questions WHERE asked_at >= ?",
             (start,),
         )
@@ -294,7 +318,12 @@ class QueuedStore:
     def questions(self, start: float, unanswered: bool = False) -> list[str]:
         """The questions of the period in the order they were asked."""
         only = " AND answered = 0" if unanswered else ""
-        return [q for (q,) in self._read(f"SELECT question FROM questions WHERE asked_at >= ?{only} ORDER BY asked_at, id", (start,))]
+        return [
+            q
+            for (q,) in self._read(
+                f"SELECT question FROM questions WHERE asked_at >= ?{only} ORDER BY asked_at, id", (start,)
+            )
+        ]
 
     def votes_by_article(self, start: float) -> list[ArticleVotes]:
         """Votes per article, least helpful first."""
@@ -309,7 +338,8 @@ class QueuedStore:
     def per_day(self, start: float) -> list[Day]:
         """Questions and answers per UTC day."""
         rows = self._read(
-            f"SELECT {self._day_sql} AS day, COUNT(*), SUM(answered) FROM " "questions WHERE asked_at >= ? GROUP BY day ORDER BY day",
+            f"SELECT {self._day_sql} AS day, COUNT(*), SUM(answered) FROM "
+            "questions WHERE asked_at >= ? GROUP BY day ORDER BY day",
             (start,),
         )
         return [Day(str(d), int(n), int(a)) for d, n, a in rows]
@@ -317,13 +347,25 @@ class QueuedStore:
     def logged(self, start: float) -> list[LoggedQuestion]:
         """Every logged question of the period, oldest first."""
         rows = self._read(
-            "SELECT ref, asked_at, user_hash, chat_type, question, answered, article, section, score, vote, kind, closest"
-            " FROM questions WHERE asked_at >= ? ORDER BY asked_at, id",
+            "SELECT ref, asked_at, user_hash, chat_type, question, answered, article, section, score, vote, kind,"
+            " closest FROM questions WHERE asked_at >= ? ORDER BY asked_at, id",
             (start,),
         )
         return [
-            LoggedQuestion(r[0], float(r[1]), r[2], r[3], r[4], bool(r[5]), r[6], r[7],
-                           None if r[8] is None else float(r[8]), None if r[9] is None else int(r[9]), r[10], r[11])
+            LoggedQuestion(
+                r[0],
+                float(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                bool(r[5]),
+                r[6],
+                r[7],
+                None if r[8] is None else float(r[8]),
+                None if r[9] is None else int(r[9]),
+                r[10],
+                r[11],
+            )
             for r in rows
         ]
 
@@ -368,15 +410,18 @@ class QueuedStore:
             if write.bounded and len(self._pending) >= self.capacity:
                 self._dropped += 1
                 if self._dropped == 1 or self._dropped % 1000 == 0:
-                    log.warning("%s buffer full (%d writes): %d dropped so far", self.name, self.capacity, self._dropped)
+                    log.warning(
+                        "%s buffer full (%d writes): %d dropped so far", self.name, self.capacity, self._dropped
+                    )
                 write.future.set_exception(StoreUnavailable(f"the {self.name} buffer is full"))
                 return write.future
             self._pending.append(write)
             self._lock.notify_all()
         return write.future
 
-    def _submit_buffered(self, key: tuple[str, str], work: Callable[[Any], Any], owner: str,
-                         payload: dict[str, Any], stamp: float) -> Future[None]:
+    def _submit_buffered(
+        self, key: tuple[str, str], work: Callable[[Any], Any], owner: str, payload: dict[str, Any], stamp: float
+    ) -> Future[None]:
         write = _Write(work, Future(), owner=owner, key=key)
         with self._lock:
             self._buffered[key] = _Buffered(write, owner, dict(payload), stamp)
@@ -444,8 +489,11 @@ class QueuedStore:
         self._available.clear()
         self._failures += 1
         if self._failures == 1:
-            log.warning("%s unavailable (%s); answers go on, writes are buffered and retried in the background",
-                        self.name, " ".join(str(exc).split()))
+            log.warning(
+                "%s unavailable (%s); answers go on, writes are buffered and retried in the background",
+                self.name,
+                " ".join(str(exc).split()),
+            )
 
     def _commit(self, db: Any, batch: list[_Write]) -> list[Any]:
         with self._transaction(db):

@@ -25,8 +25,18 @@ from bot.privacy import csv_cell, mask_personal, printable
 from bot.settings import LanguageSettings
 from bot.store.base import ArticleVotes, Day, Store, Totals
 
-__all__ = ["ArticleVotes", "Day", "Group", "Totals", "group_unanswered", "most_asked", "since", "text_report", "unanswered", "write_csv"]
-
+__all__ = [
+    "ArticleVotes",
+    "Day",
+    "Group",
+    "Totals",
+    "group_unanswered",
+    "most_asked",
+    "since",
+    "text_report",
+    "unanswered",
+    "write_csv",
+]
 
 
 def _proxy(mapping: dict[object, object]) -> types.MappingProxyType[object, object]:
@@ -65,7 +75,9 @@ def most_asked(store: Store, start: float, limit: int = 10) -> list[Group]:
     ]
 
 
-def unanswered(store: Store, start: float, language: LanguageSettings, limit: int = 15, isolated: bool = False) -> list[Group]:
+def unanswered(
+    store: Store, start: float, language: LanguageSettings, limit: int = 15, isolated: bool = False
+) -> list[Group]:
     """Unanswered questions grouped by topic; `isolated` runs the grouping in another process."""
     questions = store.questions(start, unanswered=True)
     if not questions:
@@ -81,7 +93,9 @@ def group_isolated(questions: list[str], language: LanguageSettings, limit: int 
         return pool.submit(group_unanswered, questions, language, limit).result()
 
 
-def group_unanswered(questions: list[str], language: LanguageSettings, limit: int = 15, similarity: float = 0.5) -> list[Group]:
+def group_unanswered(
+    questions: list[str], language: LanguageSettings, limit: int = 15, similarity: float = 0.5
+) -> list[Group]:
     """Questions grouped by what they are about, so the team sees topics, not lines.
 
     Questions are TF-IDF vectors of their normalized words; each joins the first group whose
@@ -129,7 +143,9 @@ def local_days(store: Store, start: float, timezone: str) -> list[Day]:
     return [Day(d, asked[d], answered[d]) for d in sorted(asked)]
 
 
-def text_report(store: Store, start: float, language: LanguageSettings, days: float | None, timezone: str = "UTC") -> str:
+def text_report(
+    store: Store, start: float, language: LanguageSettings, days: float | None, timezone: str = "UTC"
+) -> str:
     """The whole report, readable in a terminal (no control or bidi characters, personal data masked)."""
     t = store.totals(start)
     period = f"the last {days:g} days" if days is not None else "all time"
@@ -145,9 +161,15 @@ def text_report(store: Store, start: float, language: LanguageSettings, days: fl
     for g in unanswered(store, start, language):
         lines.append(f"  {g.count:4}  [{_shown(g.label)}]  e.g. " + " | ".join(map(_shown, g.examples)))
     lines += ["", "Feedback per article (least helpful first):"]
-    lines += [f"  {v.ratio:4.0%}  {v.helpful:3} up {v.not_helpful:3} down  {_shown(v.article)}" for v in store.votes_by_article(start)]
+    lines += [
+        f"  {v.ratio:4.0%}  {v.helpful:3} up {v.not_helpful:3} down  {_shown(v.article)}"
+        for v in store.votes_by_article(start)
+    ]
     lines += ["", f"Questions per day, {timezone} (answered / asked):"]
-    lines += [f"  {d.date}  {d.answered:4} / {d.questions:<4} {'#' * min(60, d.questions)}" for d in local_days(store, start, timezone)]
+    lines += [
+        f"  {d.date}  {d.answered:4} / {d.questions:<4} {'#' * min(60, d.questions)}"
+        for d in local_days(store, start, timezone)
+    ]
     return "\n".join(lines)
 
 
@@ -159,7 +181,17 @@ def write_csv(store: Store, start: float, path: Path) -> int:
         out.writerow(["asked_at", "user", "chat_type", "question", "answered", "article", "section", "score", "vote"])
         for r in rows:
             when = dt.datetime.fromtimestamp(r.asked_at, dt.UTC).isoformat(timespec="seconds")
-            cells = [when, r.user_hash, r.chat_type, mask_personal(r.question), int(r.answered), r.article, r.section, r.score, r.vote]
+            cells = [
+                when,
+                r.user_hash,
+                r.chat_type,
+                mask_personal(r.question),
+                int(r.answered),
+                r.article,
+                r.section,
+                r.score,
+                r.vote,
+            ]
             out.writerow([csv_cell(c) for c in cells])
     return len(rows)
 

@@ -17,38 +17,50 @@ def migrations(backend: str) -> tuple[Migration, ...]:
     """The steps for `backend` ("sqlite" or "postgres"), oldest first."""
     t = _TYPES[backend]
     return (
-        Migration(1, (
-            f"""CREATE TABLE IF NOT EXISTS questions (
-                id {t['id']},
+        Migration(
+            1,
+            (
+                f"""CREATE TABLE IF NOT EXISTS questions (
+                id {t["id"]},
                 ref TEXT UNIQUE,
-                asked_at {t['real']} NOT NULL,
+                asked_at {t["real"]} NOT NULL,
                 user_hash TEXT,
                 chat_type TEXT,
                 question TEXT NOT NULL,
                 answered INTEGER NOT NULL,
                 article TEXT,
                 section TEXT,
-                score {t['real']},
+                score {t["real"]},
                 vote INTEGER
             )""",
-            "CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at)",
-            "CREATE INDEX IF NOT EXISTS questions_user ON questions (user_hash)",
-        )),
-        Migration(2, (
-            "CREATE TABLE buttons (ref TEXT PRIMARY KEY, owner TEXT NOT " f"NULL, payload TEXT NOT NULL, created_at {t['real']} NOT NULL)",
-            "CREATE INDEX buttons_owner ON buttons (owner)",
-            "CREATE INDEX buttons_created_at ON buttons (created_at)",
-            "CREATE TABLE contexts (key TEXT PRIMARY KEY, owner TEXT NOT " f"NULL, payload TEXT NOT NULL, updated_at {t['real']} NOT NULL)",
-            "CREATE INDEX contexts_owner ON contexts (owner)",
-            "CREATE TABLE claims (job TEXT NOT NULL, period TEXT NOT NULL, " f"claimed_at {t['real']} NOT NULL, PRIMARY KEY (job, period))",
-            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        )),
+                "CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at)",
+                "CREATE INDEX IF NOT EXISTS questions_user ON questions (user_hash)",
+            ),
+        ),
+        Migration(
+            2,
+            (
+                "CREATE TABLE buttons (ref TEXT PRIMARY KEY, owner TEXT NOT "
+                f"NULL, payload TEXT NOT NULL, created_at {t['real']} NOT NULL)",
+                "CREATE INDEX buttons_owner ON buttons (owner)",
+                "CREATE INDEX buttons_created_at ON buttons (created_at)",
+                "CREATE TABLE contexts (key TEXT PRIMARY KEY, owner TEXT NOT "
+                f"NULL, payload TEXT NOT NULL, updated_at {t['real']} NOT NULL)",
+                "CREATE INDEX contexts_owner ON contexts (owner)",
+                "CREATE TABLE claims (job TEXT NOT NULL, period TEXT NOT NULL, "
+                f"claimed_at {t['real']} NOT NULL, PRIMARY KEY (job, period))",
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ),
+        ),
         # The decision behind each entry ("answer", "suggest", "none"; NULL in older rows: unknown)
         # and, for an unanswered question, the article the bot came closest to.
-        Migration(3, (
-            "ALTER TABLE questions ADD COLUMN kind TEXT",
-            "ALTER TABLE questions ADD COLUMN closest TEXT",
-        )),
+        Migration(
+            3,
+            (
+                "ALTER TABLE questions ADD COLUMN kind TEXT",
+                "ALTER TABLE questions ADD COLUMN closest TEXT",
+            ),
+        ),
     )
 
 

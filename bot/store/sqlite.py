@@ -25,8 +25,14 @@ class SqliteStore(QueuedStore):
     _transient = (sqlite3.OperationalError,)
     _open_errors = (sqlite3.DatabaseError, OSError)
 
-    def __init__(self, path: Path, retention_days: int, salt: str | None = None, buffer: int = 10_000,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        retention_days: int,
+        salt: str | None = None,
+        buffer: int = 10_000,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         extra = {"clock": clock} if clock is not None else {}
         super().__init__(retention_days, buffer=buffer, salt=salt, **extra)
         self.path = path
@@ -57,8 +63,9 @@ class SqliteStore(QueuedStore):
             db = self._connect()
         else:
             # Read-only: a reader never creates the file, and needs no writable folder.
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None,
-                                 check_same_thread=False)
+            db = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False
+            )
         try:
             yield db
         finally:

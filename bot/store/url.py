@@ -27,7 +27,10 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("postgres", "postgresql"):
         raise ConfigError(f"config: DATABASE_URL must start with postgresql:// (got {shown})")
     if not (parts.hostname or query.get("host")) or not parts.path.strip("/"):
-        raise ConfigError("config: DATABASE_URL needs a host and a database name, like " f"postgresql://user:password@host:5432/name (got {shown})")
+        raise ConfigError(
+            "config: DATABASE_URL needs a host and a database name, like "
+            f"postgresql://user:password@host:5432/name (got {shown})"
+        )
     return url
 
 
