@@ -136,6 +136,14 @@ class Answerer:
         if topic is None or self._starts(text, self._switches):
             return alone
         together = self._reading(text, topic)
+        if (
+            together.kind == "answer"
+            and together.answer is not None
+            and self._foreign(text, together.answer.article.id)
+        ):
+            # The topic's words found an article that holds none of the question's own words
+            # ("kalo react?" after a question on backend developers): not an answer to it.
+            together = dataclasses.replace(together, kind="none", reason="follow-up not answered")
         if self.leans(text):
             switched = (
                 alone.kind == "answer"
@@ -160,6 +168,12 @@ class Answerer:
         if index is None:
             return False
         return judge(self.knowledge.search(text, within=index), self.settings, self.intents).kind == "answer"
+
+    def _foreign(self, text: str, article_id: str) -> bool:
+        """Whether an article holds none of a question's own words (and the question has some)."""
+        index = self.knowledge.article_index(article_id)
+        own = self.knowledge.search(text, within=index) if index is not None else None
+        return own is not None and bool(own.query.terms) and own.top is None
 
     def _names_subject(self, alone: Decision) -> bool:
         """Whether the article a question finds alone has one of its words in its title: only

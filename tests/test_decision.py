@@ -68,6 +68,19 @@ class TestGates:
         decision = judge(dataclasses.replace(scored(confident, 0.9), query=query), settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason, decision.contact) == ("none", "no price", True)
 
+    def test_a_nearly_as_good_section_that_shows_the_evidence_is_taken(
+        self, confident: SearchResult, answerer: Answerer, settings: Settings
+    ) -> None:
+        price = answerer.intents.mask(["price"])
+        query = dataclasses.replace(confident.query, kinds=price)
+        first, second, *rest = confident.candidates
+        shown = dataclasses.replace(second, score=0.88, kinds=price)  # within EVIDENCE_MARGIN of 0.9
+        result = dataclasses.replace(
+            confident, query=query, candidates=(dataclasses.replace(first, score=0.9), shown, *rest)
+        )
+        decision = judge(result, settings.retrieval, answerer.intents)
+        assert decision.kind == "answer" and decision.answer is shown
+
     def test_the_middle_band_offers_articles_to_pick(
         self, confident: SearchResult, answerer: Answerer, settings: Settings
     ) -> None:
@@ -158,6 +171,21 @@ class TestFollowUps:
         turn = dialog.turn("kalau framework frontend yang populer apa?", chat="c")
         assert turn.reply.blocks[0].text == "Framework Frontend"
         assert dialog.ask("terus apa itu?", chat="c").blocks[0].text != "Apa Itu Backend Developer?"
+
+    def test_a_follow_up_naming_a_new_subject_switches_to_it(self, settings: Settings, kb: KnowledgeBase) -> None:
+        dialog = Dialog(settings, kb)
+        dialog.ask("gaji backend developer", chat="c")
+        turn = dialog.turn("terus frontend developer?", chat="c")  # a follow-up sign, but a subject of its own
+        assert turn.decision is not None and not turn.decision.follows
+        assert turn.reply.blocks[0].text == "Apa Itu Frontend Developer?"
+
+    def test_a_follow_up_whose_words_the_topic_article_lacks_is_not_answered_from_it(
+        self, settings: Settings, kb: KnowledgeBase
+    ) -> None:
+        dialog = Dialog(settings, kb)
+        dialog.ask("gaji backend developer", chat="c")
+        reply = dialog.ask("kalo react?", chat="c")  # the backend article never mentions React
+        assert reply.kind == "no_answer"
 
     def test_a_follow_up_the_blog_cannot_answer_is_declined_with_the_contact_line(
         self, settings: Settings, kb: KnowledgeBase

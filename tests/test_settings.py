@@ -92,6 +92,11 @@ def test_knowledge_argument_wins(tmp_path: Path) -> None:
             id="out-of-range",
         ),
         pytest.param(
+            "retrieval:\n  answer_threshold: 0.3\n  suggest_threshold: 0.25\n",
+            "config: 'retrieval.suggest_threshold' must not be below 'retrieval.answer_threshold'",
+            id="suggest-below-answer",
+        ),
+        pytest.param(
             "site:\n  base_url: aretatrainingcenter.space\n",
             "config: 'site.base_url' must start with http:// or https://",
             id="base-url-scheme",
