@@ -188,10 +188,7 @@ class Retriever:
         heading, title = count("heading"), count("title")
         # Which sections' headings name a term, and in how many headings of its article it is:
         # a heading that alone names a question's word points at its section.
-        heading_present = _presence(heading)
-        self.heading_present = heading_present.tocsc()
-        self.heading_df = (to_article @ heading_present).tocsc()
-        del heading_present
+        self.heading_rare = self._heading_rarity(_presence(heading).tocoo(), to_article)
         # What a heading (with its article's title) holds, to discount those words in passages.
         self.heading_terms = (heading + title[docs.section_article]).tocsr()
         article_fields = {
@@ -433,10 +430,8 @@ class Retriever:
         hits = (local * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
         if self.method.heading_bonus and len(ids):
-            heading_df = _columns(self.heading_df, ids, _positions(articles, len(self.articles)), len(articles))
-            named = _columns(self.heading_present, ids, places, len(sections)) > 0
-            rare = self._local_weights(heading_df, counts)[row] * weight
-            share = np.minimum(1.0, share + self.method.heading_bonus * (rare * named).sum(axis=1) / weight.sum())
+            rare = _columns(self.heading_rare, ids, places, len(sections)) @ weight
+            share = np.minimum(1.0, share + self.method.heading_bonus * rare / weight.sum())
         return sections, article_scores[self.section_article[sections]], share
 
     def _contenders(self, scores: np.ndarray, need: int) -> np.ndarray:
@@ -453,6 +448,19 @@ class Retriever:
         floor = (1 - self.method.section_share) * scores[order[min(enough, len(order) - 1)]]
         return np.sort(order[scores[order] >= floor])
 
+    def _heading_rarity(self, present: sparse.coo_matrix, to_article: sparse.csr_matrix) -> sparse.csc_matrix:
+        """Per (section, term) of a heading: the within-article IDF of the term over the article's
+        headings (precomputed: it depends on the articles only)."""
+        df = (to_article @ present.tocsr()).tocsr()
+        article = self.section_article[present.row]
+        counts = np.asarray(df[article, present.col]).ravel() if present.nnz else np.zeros(0)
+        n = self.sections_per_article[article]
+        if self.method.local_idf:
+            rarity = np.log((n + 1) / (counts + 0.5)) / np.log((n + 1) / 0.5)
+        else:
+            rarity = np.ones(present.nnz)
+        return sparse.csc_matrix((rarity.astype(np.float32), (present.row, present.col)), shape=present.shape)
+
     def _local_weights(self, df: np.ndarray, sections: np.ndarray) -> np.ndarray:
         """Within-article IDF: a term found in every section of an article tells them apart poorly."""
         if not self.method.local_idf:
@@ -468,13 +476,13 @@ class Retriever:
         start, end = int(self.passage_start[n]), int(self.passage_start[n + 1])
         kinds = self.passage_kinds[start:end]
         evidence = self.intents.evidence_gain(query.kinds, kinds)
-        matches = _rows(self.passage_match, np.arange(start, end), position, len(ids))
+        matches = _rows(self.passage_match, start, end, position, len(ids))
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.
-        held = _rows(self.heading_terms, np.array([n]), position, len(ids))[0] > 0
+        held = _rows(self.heading_terms, n, n + 1, position, len(ids))[0] > 0
         weights = self.idf[ids] * np.where(held & m.passage_focus, m.heading_discount, 1.0)
         hits = matches @ weights
-        leads = _rows(self.passage_lead, np.arange(start, end), position, len(ids)) @ weights
+        leads = _rows(self.passage_lead, start, end, position, len(ids)) @ weights
         # A passage that looks like an answer to the kind of question (a definition, a list of
         # steps) gains a share of the best passage's match.
         match = hits + m.lead_weight * leads
@@ -550,15 +558,19 @@ def _cover(matches: np.ndarray, weights: np.ndarray, best: int, limit: int) -> t
     return tuple(sorted(chosen))
 
 
-def _rows(matrix: sparse.csr_matrix, rows: np.ndarray, position: np.ndarray, width: int) -> np.ndarray:
-    """Dense matrix[rows] restricted to the question's terms; `position` maps a term id to its column or -1."""
-    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
-    elements = _ranges(starts, ends)
-    columns = position[matrix.indices[elements]]
+def _rows(matrix: sparse.csr_matrix, start: int, end: int, position: np.ndarray, width: int) -> np.ndarray:
+    """Dense matrix[start:end] restricted to the question's terms; `position` maps a term id to its column or -1.
+
+    The rows are contiguous, so their elements are one slice of the CSR arrays.
+    """
+    indptr = matrix.indptr[start : end + 1]
+    lo, hi = int(indptr[0]), int(indptr[-1])
+    columns = position[matrix.indices[lo:hi]]
     found = columns >= 0
-    out = np.zeros((len(rows), width), dtype=np.float32)
-    row = np.repeat(np.arange(len(rows)), ends - starts)
-    out[row[found], columns[found]] = matrix.data[elements[found]]
+    out = np.zeros((end - start, width), dtype=np.float32)
+    if found.any():
+        row = np.repeat(np.arange(end - start), np.diff(indptr))
+        out[row[found], columns[found]] = matrix.data[lo:hi][found]
     return out
 
 
