@@ -101,11 +101,16 @@ def _cut(b: Block, budget: int) -> Block:
     text = b.text
     ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, budget)]
     limit = ends[-1] if ends and ends[-1] > budget // 3 else max(1, text.rfind(" ", 0, budget))
-    spans: list[Span] = []
+    return replace(b, spans=(*strip_spans(head(b.spans, limit)), Span(" …")))
+
+
+def head(spans: tuple[Span, ...], limit: int) -> tuple[Span, ...]:
+    """The spans holding the first `limit` characters of their text, styles kept."""
+    kept: list[Span] = []
     used = 0
-    for s in b.spans:
+    for s in spans:
         if used >= limit:
             break
-        spans.append(replace(s, text=s.text[: limit - used]))
+        kept.append(replace(s, text=s.text[: limit - used]))
         used += len(s.text)
-    return replace(b, spans=(*strip_spans(tuple(spans)), Span(" …")))
+    return tuple(kept)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.richtext import Block, Span
+from bot.richtext import Block, Span, head
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units of the visible text
 ELLIPSIS = "…"
@@ -113,12 +113,6 @@ def _cut_block(b: Block, room: int) -> Block | None:
     else:
         space = text.rfind(" ", 0, limit)
         limit = space if space > limit // 2 else limit
-    spans: list[Span] = []
-    used = 0
-    for s in b.spans:
-        if used >= limit:
-            break
-        spans.append(replace(s, text=s.text[: limit - used]))
-        used += len(s.text)
+    spans = list(head(b.spans, limit))
     spans[-1] = replace(spans[-1], text=spans[-1].text.rstrip())
     return replace(b, spans=tuple(spans))
