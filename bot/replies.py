@@ -4,10 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.articles import Article
 from bot.richtext import Block, Span, block
 from bot.settings import Texts
+
+
+# What a reply is: adapters and tests tell replies apart by it (a typo is a type error).
+ReplyKind = Literal[
+    "text",
+    "notice",
+    "choices",
+    "answer",
+    "suggest",
+    "no_answer",
+    "chat",
+    "quote",
+    "article",
+    "articles",
+    "topics",
+    "topics_empty",
+    "others",
+    "stale",
+    "not_yours",
+    "gone",
+    "store_unavailable",
+    "feedback",
+    "welcome",
+    "help",
+    "prompt",
+    "unknown",
+    "flood",
+    "error",
+    "empty",
+    "too_long",
+    "text_only",
+    "forget",
+    "forget_done",
+    "forget_cancelled",
+    "forget_pending",
+    "forget_unavailable",
+    "admin",
+]
 
 
 @dataclass(frozen=True)
@@ -32,7 +71,7 @@ class Reply:
     blocks: tuple[Block, ...] = ()
     buttons: tuple[tuple[Button, ...], ...] = ()
     footer: tuple[Block, ...] = ()
-    kind: str = "text"
+    kind: ReplyKind = "text"
     edit: bool = False
     toast: str | None = None
     ask_reply: bool = False
@@ -43,7 +82,7 @@ class Reply:
         return "\n".join(b.text for b in self.blocks + self.footer)
 
 
-def notice(text: str, kind: str = "notice") -> Reply:
+def notice(text: str, kind: ReplyKind = "notice") -> Reply:
     """A reply of plain sentences; blank lines in `text` separate paragraphs."""
     return Reply(_paragraphs(text), kind=kind)
 
@@ -103,7 +142,7 @@ def choice_list(
     header: str,
     choices: Sequence[tuple[str, str]],
     extra: Sequence[Button] = (),
-    kind: str = "choices",
+    kind: ReplyKind = "choices",
     edit: bool = False,
 ) -> Reply:
     """A header and one button per (label, action) choice, then `extra` buttons on one row."""
