@@ -10,7 +10,6 @@ from bot.articles import Article
 from bot.richtext import Block, Span, block
 from bot.settings import Texts
 
-
 # What a reply is: adapters and tests tell replies apart by it (a typo is a type error).
 ReplyKind = Literal[
     "text",
