@@ -16,6 +16,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from bot.errors import KnowledgeError
 from bot.links import article_url, page_path
 from bot.richtext import Block, Span
 from bot.sections import Section, clip, split_sections
@@ -104,6 +105,13 @@ class FileResult:
     def excluded(self) -> bool:
         """Whether the file was left out on purpose."""
         return self.left_out is not None
+
+
+def require_folder(folder: Path) -> Path:
+    """The articles folder, or a one-line `KnowledgeError` when there is none."""
+    if not folder.is_dir():
+        raise KnowledgeError(f"articles folder not found: {folder}")
+    return folder
 
 
 def load_articles(folder: Path, knowledge: KnowledgeSettings, site: SiteSettings) -> LoadResult:

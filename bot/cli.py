@@ -228,13 +228,10 @@ def _print_misses(misses: Sequence[Outcome], limit: int) -> None:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.articles import load_articles
-    from bot.errors import KnowledgeError
+    from bot.articles import load_articles, require_folder
     from bot.knowledge import KnowledgeBase
 
-    folder = settings.knowledge.folder
-    if not folder.is_dir():
-        raise KnowledgeError(f"articles folder not found: {folder}")
+    folder = require_folder(settings.knowledge.folder)
     loaded = load_articles(folder, settings.knowledge, settings.site)
     sections = sum(len(a.sections) for a in loaded.articles)
     passages = sum(len(s.passages) for a in loaded.articles for s in a.sections)

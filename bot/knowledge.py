@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.articles import Article, LoadResult, load_articles
+from bot.articles import Article, LoadResult, load_articles, require_folder
 from bot.errors import KnowledgeError
 from bot.links import section_url
 from bot.normalize import Normalizer, fold
@@ -52,9 +52,7 @@ class KnowledgeBase:
     @classmethod
     def load(cls, settings: Settings, folder: Path | None = None, method: Method | None = None) -> KnowledgeBase:
         """Load the articles folder of `settings` (or `folder`), without the index cache."""
-        folder = folder or settings.knowledge.folder
-        if not folder.is_dir():
-            raise KnowledgeError(f"articles folder not found: {folder}")
+        folder = require_folder(folder or settings.knowledge.folder)
         return cls.from_loaded(settings, load_articles(folder, settings.knowledge, settings.site), folder, method)
 
     @classmethod

@@ -21,7 +21,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot import __version__, indexcache
-from bot.articles import FileResult, LoadWarning, collect, file_digest, markdown_files, path_order, read_file
+from bot.articles import (
+    FileResult,
+    LoadWarning,
+    collect,
+    file_digest,
+    markdown_files,
+    path_order,
+    read_file,
+    require_folder,
+)
 from bot.errors import KnowledgeError
 from bot.knowledge import KnowledgeBase, log_warnings
 from bot.retrieval import Method
@@ -56,8 +65,7 @@ class ArticleFolder:
 
     def load(self) -> KnowledgeBase:
         """The knowledge base, from the index cache when the folder has not changed."""
-        if not self.folder.is_dir():
-            raise KnowledgeError(f"articles folder not found: {self.folder}")
+        require_folder(self.folder)
         digests = self._digests()
         fingerprint = self._fingerprint(digests)
         cached = self._read_cache(fingerprint)
