@@ -338,9 +338,13 @@ class Dialog:
         index = _int(action.args, 1) if action.kind in ("a", "f") else 0
         if not isinstance(asked, Asked) or index is None or index >= len(asked.result.candidates):
             return None
+        return self._picked_topic(asked, index, action.user)
+
+    def _picked_topic(self, asked: Asked, index: int, owner: str | None) -> Topic | None:
+        """The topic a chat has once candidate `index` of an earlier question is shown."""
         chosen = asked.result.candidates[index]
         decision = Decision("answer", asked.question, dataclasses.replace(asked.result, candidates=(chosen,)))
-        return self.answerer.topic(decision, action.user, None)
+        return self.answerer.topic(decision, owner, None)
 
     def topics(self, word: str = "", page: int = 0, user: str | None = None) -> Reply:
         """Browse the most used tags, or tags and articles matching `word`."""
@@ -415,9 +419,7 @@ class Dialog:
             return asked if isinstance(asked, Reply) else None
         back = args[2] if len(args) > 2 else ""
         if asked.chat is not None:
-            chosen = asked.result.candidates[index]
-            decision = Decision("answer", asked.question, dataclasses.replace(asked.result, candidates=(chosen,)))
-            topic = self.answerer.topic(decision, user, None)
+            topic = self._picked_topic(asked, index, user)
             if topic is not None:
                 self.contexts.put(asked.chat, topic)
         return self._answer(args[0], asked.result, index, user, back=back, edit=True)
