@@ -136,11 +136,10 @@ class Answerer:
         if topic is None or self._starts(text, self._switches):
             return alone
         together = self._reading(text, topic)
-        if (
-            together.kind == "answer"
-            and together.answer is not None
-            and self._foreign(text, together.answer.article.id)
-        ):
+        # The question's own words (without the topic's subject), read in the article the
+        # topic's reading answers from: once, for both checks below.
+        own = self._own_reading(text, together)
+        if own is not None and own.query.terms and own.top is None:
             # The topic's words found an article that holds none of the question's own words
             # ("kalo react?" after a question on backend developers): not an answer to it.
             together = dataclasses.replace(together, kind="none", reason="follow-up not answered")
@@ -153,27 +152,23 @@ class Answerer:
                 and self._names_subject(alone)
             )
             return alone if switched else together
+        # Without a sign, the topic is kept when its own article answers by the question's own words.
         kept = (
             together.kind == "answer"
             and together.answer is not None
             and together.answer.article.id == topic.article
             and together.answer.score >= _score(alone) * (1 - KEEP_MARGIN)
-            and self._answers_within(text, topic)
+            and own is not None
+            and judge(own, self.settings, self.intents).kind == "answer"
         )
         return together if kept else alone
 
-    def _answers_within(self, text: str, topic: Topic) -> bool:
-        """Whether the topic's article answers the question by the question's own words."""
-        index = self.knowledge.article_index(topic.article)
-        if index is None:
-            return False
-        return judge(self.knowledge.search(text, within=index), self.settings, self.intents).kind == "answer"
-
-    def _foreign(self, text: str, article_id: str) -> bool:
-        """Whether an article holds none of a question's own words (and the question has some)."""
-        index = self.knowledge.article_index(article_id)
-        own = self.knowledge.search(text, within=index) if index is not None else None
-        return own is not None and bool(own.query.terms) and own.top is None
+    def _own_reading(self, text: str, reading: Decision) -> SearchResult | None:
+        """The question alone, within the article an answering reading answers from."""
+        if reading.kind != "answer" or reading.answer is None:
+            return None
+        index = self.knowledge.article_index(reading.answer.article.id)
+        return self.knowledge.search(text, within=index) if index is not None else None
 
     def _names_subject(self, alone: Decision) -> bool:
         """Whether the article a question finds alone has one of its words in its title: only
