@@ -161,9 +161,8 @@ def decide(settings: Settings, kb: KnowledgeBase):  # noqa: ANN201 - Callable[[s
     return answerer.decide
 
 
-@pytest.fixture(scope="module")
-def emulator():  # noqa: ANN201 - an emulator_client.Emulator
-    """A Bot API emulator on 127.0.0.1 for a module's end-to-end tests (skipped without Node.js)."""
+def _started_emulator():  # noqa: ANN202 - yields an emulator_client.Emulator
+    """A Bot API emulator on 127.0.0.1 until the test or module is done (skipped without Node.js)."""
     from emulator_client import Emulator, emulator_missing
 
     reason = emulator_missing()
@@ -172,6 +171,18 @@ def emulator():  # noqa: ANN201 - an emulator_client.Emulator
     running = Emulator()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def emulator():  # noqa: ANN201 - an emulator_client.Emulator
+    """A Bot API emulator for a module's end-to-end tests."""
+    yield from _started_emulator()
+
+
+@pytest.fixture
+def own_emulator():  # noqa: ANN201 - an emulator_client.Emulator
+    """A Bot API emulator for one test alone (tests that start and stop bots of their own)."""
+    yield from _started_emulator()
 
 
 @pytest.fixture(scope="session")

@@ -26,16 +26,9 @@ SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
+def emulator(own_emulator: Emulator) -> Emulator:
     """An emulator of its own for each test: each starts bots of its own."""
-    from emulator_client import emulator_missing
-
-    reason = emulator_missing()
-    if reason:
-        pytest.skip(reason)
-    running = Emulator()
-    yield running
-    running.stop()
+    return own_emulator
 
 
 def button(message: dict[str, Any], label: str) -> str:

@@ -27,16 +27,9 @@ TEXTS = load_settings(env={}).texts
 
 
 @pytest.fixture
-def emulator():  # noqa: ANN201 - an Emulator
+def emulator(own_emulator: Emulator) -> Emulator:
     """An emulator of its own for each test: each starts a bot of its own."""
-    from emulator_client import emulator_missing
-
-    reason = emulator_missing()
-    if reason:
-        pytest.skip(reason)
-    running = Emulator()
-    yield running
-    running.stop()
+    return own_emulator
 
 
 def logged_count(data_dir: Path) -> int:

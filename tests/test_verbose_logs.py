@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emulator_client import TOKEN, Emulator, User, careers_bot, emulator_missing
+from emulator_client import TOKEN, Emulator, User, careers_bot
 
 PHONE = "081234567890"
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
+def emulator(own_emulator: Emulator) -> Emulator:
     """An emulator per test: one still long-polling for a stopped bot would swallow updates."""
-    reason = emulator_missing()
-    if reason:
-        pytest.skip(reason)
-    running = Emulator()
-    yield running
-    running.stop()
+    return own_emulator
 
 
 def chat_with_logging(emulator: Emulator, root: Path, flag: str) -> str:
