@@ -78,7 +78,7 @@ def judge(result: SearchResult, settings: RetrievalSettings, intents: Intents) -
         return Decision("none", q, result, "unknown words", contact=contact)
     if top.score < settings.answer_threshold:
         return Decision("none", q, result, "low score", contact=contact)
-    missing = intents.missing(result.query.kinds, top.kinds)
+    missing = intents.missing(result.query.needs, top.kinds)
     if missing:
         # A question that needs evidence (a name, a price) takes a nearly as good section that
         # shows it over the best one that does not.
@@ -86,7 +86,7 @@ def judge(result: SearchResult, settings: RetrievalSettings, intents: Intents) -
             (
                 c
                 for c in result.candidates[1:]
-                if not intents.missing(result.query.kinds, c.kinds) and c.score >= top.score * EVIDENCE_MARGIN
+                if not intents.missing(result.query.needs, c.kinds) and c.score >= top.score * EVIDENCE_MARGIN
             ),
             None,
         )

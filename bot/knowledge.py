@@ -42,7 +42,13 @@ class KnowledgeBase:
         self.articles = loaded.articles
         self.normalizer = Normalizer(settings.language)
         self.retriever = Retriever(
-            self.articles, self.normalizer, settings.retrieval, settings.language.intents, method
+            self.articles,
+            self.normalizer,
+            settings.retrieval,
+            settings.language.intents,
+            method,
+            settings.language.question_words,
+            settings.language.question_tags,
         )
         self._by_key = {short_key(a.id): a for a in self.articles}
         self._index = {a.id: i for i, a in enumerate(self.articles)}

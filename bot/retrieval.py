@@ -13,6 +13,7 @@ one holding the question's words that the heading and title do not already hold.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class Method:
     context_bonus: float = 0.25  # how much a follow-up favours the article the chat is about
     heading_bonus: float = 0.3  # how much a heading that alone (in its article) names a question word adds
     section_bonus: float = 0.1  # how much of a section share a follow-up adds to the section just shown
+    # Weight, for choosing the section and passage, of a word only in a clause that asks nothing.
+    background_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class Query:
     terms: tuple[str, ...]
     intents: tuple[str, ...]
     kinds: int = 0  # the intents as a bit mask
+    background: frozenset[str] = frozenset()  # terms only in clauses that ask nothing ("aku lemah di mtk,")
+    needs: int = 0  # kinds the first asking clause asks for: only those make evidence required
 
     @property
     def coverage(self) -> float:
@@ -134,6 +139,9 @@ def _identity(terms: list[str]) -> list[str]:
 
 
 _CHUNK = 20_000  # documents counted at once
+# Clause ends: commas, question marks ... and full stops that end a sentence (not "node.js").
+_CLAUSE = re.compile(r"((?:[,;!?\n]|\.(?=\s|$))+)")
+SCENE_WORDS = 3  # a shorter clause without a question is more likely a list item ("html, css dan js apa?")
 
 
 class Retriever:
@@ -146,8 +154,12 @@ class Retriever:
         settings: RetrievalSettings,
         intents: Mapping[str, IntentSettings] | None = None,
         method: Method | None = None,
+        question_words: Sequence[str] = (),
+        question_tags: Sequence[str] = (),
     ) -> None:
         self.articles = tuple(articles)
+        self.tags = frozenset(w for q in question_tags for w in normalizer.words(q))
+        self.asking = frozenset(w for q in question_words for w in normalizer.words(q)) - self.tags
         self.normalizer = normalizer
         self.settings = settings
         self.method = method or Method()
@@ -269,9 +281,52 @@ class Retriever:
 
     def analyze(self, question: str) -> Query:
         """Normalize, repair and classify a question."""
-        words = [w for w in self.normalizer.content_words(question) if len(w) > 1 or w.isdigit()]
         known: list[str] = []
         unknown: list[str] = []
+        asked: set[str] = set()
+        told: set[str] = set()
+        needs: int | None = None
+        for clause, asks in self._clauses(question):
+            before = len(unknown)
+            found = self._repaired(clause, unknown)
+            known.extend(found)
+            (asked if asks else told).update(map(self.normalizer.stem, (*found, *unknown[before:])))
+            if asks and (found or unknown[before:]) and needs is None:
+                # The first question asked is the main one: "vscode berat gak? trs bayar ga?" is
+                # answerable even when the articles name no price, so a price there is evidence
+                # that helps, not a must; "alamatnya di mana? bisa dateng?" still needs the address.
+                needs = self.intents.mask(self.intents.detect(clause))
+        terms = tuple(dict.fromkeys(t for t in map(self.normalizer.stem, known) if t in self.vocabulary))
+        # A clause that asks nothing ("mau interview frontend nih,") sets the scene: its words
+        # help find the article, but the section should answer the clause that asks, and its
+        # words no article knows ("aku orangnya pemalu") say less about whether the blog answers.
+        background = frozenset(told - asked) if asked & set(terms) else frozenset()
+        intents = self.intents.detect(question)
+        kinds = self.intents.mask(intents)
+        return Query(
+            question, tuple(known), tuple(unknown), terms, intents, kinds, background, kinds if needs is None else needs
+        )
+
+    def _clauses(self, question: str) -> list[tuple[str, bool]]:
+        """The question's clauses, each with whether it asks (a question word, or a question mark)."""
+        parts = _CLAUSE.split(question)
+        clauses = []
+        for text, mark in zip(parts[::2], [*parts[1::2], ""], strict=True):
+            if text.strip():
+                words = self.normalizer.words(text)
+                asks = (
+                    "?" in mark
+                    or len(words) < SCENE_WORDS
+                    or words[-1] in self.tags
+                    or any(w in self.asking for w in words)
+                )
+                clauses.append((text, asks))
+        return clauses
+
+    def _repaired(self, text: str, unknown: list[str]) -> list[str]:
+        """The known (repaired) content words of some text; words nothing knows go to `unknown`."""
+        words = [w for w in self.normalizer.content_words(text) if len(w) > 1 or w.isdigit()]
+        known: list[str] = []
         i = 0
         while i < len(words):
             pair = words[i : i + 2]
@@ -283,9 +338,7 @@ class Retriever:
             fixed = self._fix(words[i])
             (known if fixed else unknown).append(fixed or words[i])
             i += 1
-        terms = tuple(dict.fromkeys(t for t in map(self.normalizer.stem, known) if t in self.vocabulary))
-        intents = self.intents.detect(question)
-        return Query(question, tuple(known), tuple(unknown), terms, intents, self.intents.mask(intents))
+        return known
 
     def _fix(self, word: str) -> str | None:
         if not self.method.repair:
@@ -403,11 +456,13 @@ class Retriever:
 
         `extra` terms (a follow-up's subject) count for the article's match only.
         """
-        weight = self.idf[ids]
+        weight = self._focus(query, ids)
         both = np.concatenate((ids, extra)) if extra is not None and len(extra) else ids
         # Words no article holds weigh in as words of document frequency 0, so a question about
         # something the blog never mentions scores low.
-        total = self.idf[both].sum() + len(query.unknown) * self.unknown_idf * self.method.unknown_weight
+        scene = self.method.background_weight
+        unknown = sum(scene if self.normalizer.stem(w) in query.background else 1.0 for w in query.unknown)
+        total = self.idf[both].sum() + unknown * self.unknown_idf * self.method.unknown_weight
         article_scores = _weighted_columns(self.article_match, both, self.idf[both]) / total
         if prefer is not None and 0 <= prefer < len(article_scores):
             # The chat's current article: a follow-up is first read as a question about it.
@@ -433,6 +488,14 @@ class Retriever:
             rare = _columns(self.heading_rare, ids, places, len(sections)) @ weight
             share = np.minimum(1.0, share + self.method.heading_bonus * rare / weight.sum())
         return sections, article_scores[self.section_article[sections]], share
+
+    def _focus(self, query: Query, ids: np.ndarray) -> np.ndarray:
+        """The IDF weights of the question's terms, lowered for words only in a clause that asks nothing."""
+        weight = self.idf[ids]
+        if query.background:
+            scene = np.fromiter((t in query.background for t in query.terms), dtype=bool, count=len(query.terms))
+            weight = np.where(scene, weight * self.method.background_weight, weight)
+        return np.asarray(weight, dtype=np.float64)
 
     def _contenders(self, scores: np.ndarray, need: int) -> np.ndarray:
         """Articles whose sections may reach the best `need` (sorted by index).
@@ -480,7 +543,8 @@ class Retriever:
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.
         held = _rows(self.heading_terms, n, n + 1, position, len(ids))[0] > 0
-        weights = self.idf[ids] * np.where(held & m.passage_focus, m.heading_discount, 1.0)
+        focus = self._focus(query, ids)
+        weights = focus * np.where(held & m.passage_focus, m.heading_discount, 1.0)
         hits = matches @ weights
         leads = _rows(self.passage_lead, start, end, position, len(ids)) @ weights
         # A passage that looks like an answer to the kind of question (a definition, a list of
@@ -494,7 +558,7 @@ class Retriever:
             1.0 + m.position_prior * np.arange(len(hits))
         )
         best = int(np.argmax(ranking)) if len(ranking) else 0
-        chosen = _cover(matches, self.idf[ids], best, m.max_passages)
+        chosen = _cover(matches, focus, best, m.max_passages)
         section = article.sections[s]
         shown = _window(self.passage_chars[start:end].tolist(), chosen, best, self.settings.answer_max_chars)
         found = int(np.bitwise_or.reduce(kinds[list(shown)])) if end > start else 0

@@ -117,6 +117,7 @@ class LanguageSettings:
     followup: FollowUpSettings = field(default_factory=FollowUpSettings)
     # Words that ask something ("?" counts too): small talk holding one is a question.
     question_words: tuple[str, ...] = ()
+    question_tags: tuple[str, ...] = ()  # question words that ask only at the end of a clause
     # Words that carry no question in small talk ("kak", "boleh nanya").
     chat_fillers: tuple[str, ...] = ()
 

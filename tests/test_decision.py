@@ -64,7 +64,7 @@ class TestGates:
         self, confident: SearchResult, answerer: Answerer, settings: Settings
     ) -> None:
         price = answerer.intents.mask(["price"])
-        query = dataclasses.replace(confident.query, kinds=price)
+        query = dataclasses.replace(confident.query, kinds=price, needs=price)
         decision = judge(dataclasses.replace(scored(confident, 0.9), query=query), settings.retrieval, answerer.intents)
         assert (decision.kind, decision.reason, decision.contact) == ("none", "no price", True)
 
@@ -72,7 +72,7 @@ class TestGates:
         self, confident: SearchResult, answerer: Answerer, settings: Settings
     ) -> None:
         price = answerer.intents.mask(["price"])
-        query = dataclasses.replace(confident.query, kinds=price)
+        query = dataclasses.replace(confident.query, kinds=price, needs=price)
         first, second, *rest = confident.candidates
         shown = dataclasses.replace(second, score=0.88, kinds=price)  # within EVIDENCE_MARGIN of 0.9
         result = dataclasses.replace(

@@ -1,0 +1,86 @@
+"""Messages of several clauses: the clause that asks chooses the section, the first question decides."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from conftest import WriteCorpus, article
+
+from bot.decision import Answerer
+from bot.knowledge import KnowledgeBase
+from bot.retrieval import Method
+from bot.settings import Settings
+
+INTERVIEW = article(
+    "Tips Wawancara Kerja Frontend Engineer",
+    "## Proses Wawancara Frontend Engineer\n\n"
+    "Proses wawancara frontend engineer biasanya dibagi beberapa tahap. Setiap perusahaan punya "
+    "proses wawancara sendiri untuk engineer frontend, dari wawancara HR sampai wawancara teknis.\n\n"
+    "## Live Coding\n\n"
+    "Saat sesi live coding kamu diminta menulis fungsi kecil di editor sambil menjelaskan jalan pikiranmu.\n\n"
+    "## Desain Sistem\n\n"
+    "Pertanyaan desain sistem menguji cara kamu memecah aplikasi besar menjadi bagian kecil.\n",
+)
+EDITOR = article(
+    "Mengenal Visual Studio Code",
+    "## Mengapa Memakai Visual Studio Code?\n\n"
+    "Visual Studio Code ringan dan tetap lancar dipakai di laptop dengan spesifikasi rendah.\n\n"
+    "## Ekstensi Favorit\n\n"
+    "Ekstensi seperti Prettier dan GitLens membantu merapikan kode dan melihat riwayat perubahan.\n",
+)
+
+
+@pytest.fixture
+def folder(write_corpus: WriteCorpus) -> Path:
+    return write_corpus({"2025-02-01-wawancara.md": INTERVIEW, "2025-02-02-vscode.md": EDITOR})
+
+
+@pytest.mark.parametrize(
+    ("background_weight", "section"),
+    [
+        pytest.param(Method().background_weight, "Live Coding", id="scene-clause-weighs-less"),
+        pytest.param(1.0, "Proses Wawancara Frontend Engineer", id="every-word-equal"),
+    ],
+)
+def test_the_clause_that_asks_chooses_the_section(
+    settings: Settings, folder: Path, background_weight: float, section: str
+) -> None:
+    method = dataclasses.replace(Method(), background_weight=background_weight)
+    kb = KnowledgeBase.load(settings, folder, method)
+    found = kb.search("mau wawancara frontend engineer nih, sesi live coding biasanya disuruh ngapain?")
+    assert found.top is not None
+    assert found.top.section.heading == section
+
+
+def test_a_negation_inside_a_clause_does_not_make_it_ask(settings: Settings, folder: Path) -> None:
+    kb = KnowledgeBase.load(settings, folder)
+    query = kb.retriever.analyze("aku ga ngerti proses wawancara frontend engineer, live coding ngapain?")
+    assert {"wawancara", "proses"} <= query.background
+    assert not kb.retriever.analyze("wawancara frontend engineer susah ga, live coding ngapain?").background
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "reason"),
+    [
+        pytest.param(
+            "vscode berat gak di laptop spesifikasi rendah? trs bayar ga?",
+            "answer",
+            "confident",
+            id="price-asked-second",
+        ),
+        pytest.param(
+            "bayar vscode brp? di laptop spesifikasi rendah berat ga?",
+            "none",
+            "no price",
+            id="price-asked-first",
+        ),
+    ],
+)
+def test_the_first_question_asked_decides_whether_evidence_is_needed(
+    settings: Settings, folder: Path, question: str, kind: str, reason: str
+) -> None:
+    kb = KnowledgeBase.load(settings, folder)
+    decision = Answerer(kb, settings.retrieval, settings.language).decide(question)
+    assert (decision.kind, decision.reason) == (kind, reason)
