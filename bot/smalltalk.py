@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from bot.normalize import Normalizer
 from bot.settings import LanguageSettings
 
+# The kind of small talk that announces a question ("mau nanya"): what follows it is the question.
+ASKING = "asking"
+
 
 @dataclass(frozen=True)
 class SmallTalk:
@@ -52,11 +55,14 @@ class SmallTalkDetector:
             i += len(match[0])
         kind = min(kinds, key=self._order.__getitem__) if kinds else None
         content = [w for w in rest if w not in self._ignore]
-        asks = "?" in text or any(w in self._asking for w in rest)
+        asking = any(w in self._asking for w in rest)
+        if kind is None and words and not content and not asking and ASKING in self._order:
+            kind = ASKING  # only fillers ("min", "kak"): someone about to ask
+        asks = "?" in text or asking
         # Small talk with content words and a question in them is a question ("makasih, terus
         # gajinya brp?"); without a question, a few words of content stay small talk
-        # ("keren ceritanya, makasih").
-        question = bool(content) and (asks or kind is None)
+        # ("keren ceritanya, makasih"), unless the small talk announced a question.
+        question = bool(content) and (asks or kind is None or ASKING in kinds)
         # The question without the small talk around it, as normalized words (normalizing
         # them again changes nothing), so "mantap" or "makasih" do not dilute its match.
         return SmallTalk(kind, " ".join(rest) if kind else text, question)

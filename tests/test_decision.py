@@ -126,6 +126,8 @@ class TestGates:
         pytest.param("bisa bantu apa aja?", "capabilities", id="what-can-you-do"),
         pytest.param("wkwkwk", "laughter", id="laughter"),
         pytest.param("ok sip", "acknowledgement", id="ok"),
+        pytest.param("min mau nanya dong", "asking", id="about-to-ask"),
+        pytest.param("kak", "asking", id="only-a-filler"),
     ],
 )
 def test_small_talk_gets_a_friendly_reply_from_the_settings(
@@ -145,6 +147,19 @@ def test_a_question_after_thanks_is_answered(settings: Settings, kb: KnowledgeBa
     turn = dialog.turn("makasih, terus gajinya brp?", chat="c")
     assert turn.decision is not None and turn.decision.kind == "answer"
     assert turn.reply.blocks[0].text == "Gaji Backend Developer"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param("mau nanya, gaji backend brp?", id="announced-then-asked"),
+        pytest.param("boleh tanya soal backend developer", id="announced-subject-without-question-mark"),
+    ],
+)
+def test_a_question_after_announcing_one_is_answered(settings: Settings, kb: KnowledgeBase, message: str) -> None:
+    turn = Dialog(settings, kb).turn(message)
+    assert turn.decision is not None and turn.decision.kind == "answer"
+    assert turn.decision.answer is not None and "backend" in turn.decision.answer.article.id
 
 
 class TestFollowUps:
