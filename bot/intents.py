@@ -40,8 +40,9 @@ class Intents:
         self.required = self.mask(n for n, i in intents.items() if i.required)
 
     def phrase(self, text: str) -> str:
-        """Text as space-delimited normalized words, for phrase matching."""
-        return " " + " ".join(w for w in self.normalizer.words(text) if w not in _FILLERS) + " "
+        """Text as space-delimited normalized words, for phrase matching ("gajinya" as "gaji")."""
+        bare = self.normalizer.bare
+        return " " + " ".join(bare(w) for w in self.normalizer.words(text) if w not in _FILLERS) + " "
 
     def _cue(self, text: str) -> re.Pattern[str] | None:
         """A cue phrase as a pattern; its words may be one word apart ('harus aku lakukan')."""

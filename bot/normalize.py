@@ -13,6 +13,7 @@ from bot.settings import LanguageSettings
 
 # Letters and digits, keeping a reduplication marker such as "langkah2" or "kata-kata" whole.
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+BARE_LETTERS = 4
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 
 
@@ -23,6 +24,7 @@ class Normalizer:
         self._slang = {k.casefold(): tuple(v.casefold().split()) for k, v in language.slang.items()}
         self._synonym = {w.casefold(): group[0].casefold() for group in language.synonyms for w in group}
         self._stop = frozenset(w.casefold() for w in language.stopwords)
+        self._suffixes = tuple(s.casefold() for s in language.followup.suffixes)
         self._stemmer_name = language.stemmer
         self._caches()
 
@@ -67,6 +69,14 @@ class Normalizer:
     def terms(self, text: str) -> list[str]:
         """Stemmed content words: what the retriever indexes and matches."""
         return [self._stem(w) for w in self.content_words(text)]
+
+    def bare(self, word: str) -> str:
+        """One folded word without a pointing suffix ("gajinya" -> "gaji"), when a word of
+        at least `BARE_LETTERS` letters is left ("punya" stays)."""
+        for suffix in self._suffixes:
+            if word.endswith(suffix) and len(word) - len(suffix) >= BARE_LETTERS:
+                return word[: -len(suffix)]
+        return word
 
     def stem(self, word: str) -> str:
         """The matching term of one normalized word."""

@@ -75,6 +75,8 @@ class TestIntents:
             pytest.param("kekurangan cloud apa aja", ("drawback", "list"), id="drawbacks"),
             pytest.param("golang dibuat siapa", ("creator",), id="creator-not-audience"),
             pytest.param("kelas ini cocok buat siapa", ("audience",), id="audience"),
+            pytest.param("kalo jadi DBA gajinya brp sebulan?", ("salary", "amount"), id="salary-with-pointing-suffix"),
+            pytest.param("sesi live coding disuruh ngapain?", (), id="a-session-is-not-a-duration"),
             pytest.param("networking itu seru", (), id="none"),
         ],
     )
