@@ -176,7 +176,11 @@ class Answerer:
         answer = alone.answer
         if answer is None or alone.result is None:
             return False
-        return bool(set(alone.result.query.terms) & set(self.normalizer.terms(answer.article.title)))
+        query = alone.result.query
+        # The words that say what kind of question it is ("pelatihan" in "ada pelatihan buat
+        # belajar itu?") name no subject.
+        kind_terms = {self.normalizer.stem(w) for w in self.intents.cue_words(query.kinds)}
+        return bool((set(query.terms) - kind_terms) & set(self.normalizer.terms(answer.article.title)))
 
     def leans(self, text: str) -> bool:
         """Whether a message carries a sign that it leans on what was said before.

@@ -26,6 +26,9 @@ class Intents:
         self.names = tuple(intents)
         self._bits = {name: 1 << i for i, name in enumerate(self.names)}
         self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
+        self._cue_words = [
+            (self._bits[n], frozenset(self.phrase(" ".join(i.cues)).split())) for n, i in intents.items()
+        ]
         # One pattern per kind, its cues as alternatives: a question is read once per kind.
         self._any_cue = [
             (bit, re.compile("|".join(f"(?:{c.pattern})" for c in cues))) for bit, cues in self._cues if cues
@@ -34,6 +37,10 @@ class Intents:
             (self._bits[n], [h for h in map(self.phrase, i.headings) if h.strip()]) for n, i in intents.items()
         ]
         self._avoid = [(self._bits[n], [h for h in map(self.phrase, i.avoid) if h.strip()]) for n, i in intents.items()]
+        self._titles = [
+            (self._bits[n], [h for h in map(self.phrase, i.titles) if h.strip()]) for n, i in intents.items()
+        ]
+        self.titled = self.mask(n for n, i in intents.items() if i.titles)
         self.contact = self.mask(n for n, i in intents.items() if i.contact)
         self._weights = [(self._bits[n], i.weight) for n, i in intents.items()]
         self._patterns = [(self._bits[n], [re.compile(e) for e in i.evidence]) for n, i in intents.items()]
@@ -83,6 +90,19 @@ class Intents:
         mask = 0
         for bit, headings in self._headings:
             if any(h in heading_phrase for h in headings):
+                mask |= bit
+        return mask
+
+    def cue_words(self, kinds: int) -> frozenset[str]:
+        """The words of the cue phrases of some kinds ("ada", "pelatihan" for a course question)."""
+        return frozenset(w for bit, words in self._cue_words if kinds & bit for w in words)
+
+    def title_mask(self, title: str) -> int:
+        """The kinds an article's title announces an answer to ("Pelatihan ..." for a course)."""
+        phrase = self.phrase(title)
+        mask = 0
+        for bit, titles in self._titles:
+            if any(t in phrase for t in titles):
                 mask |= bit
         return mask
 

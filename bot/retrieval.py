@@ -170,6 +170,7 @@ class Retriever:
         self.repair = WordRepair(
             docs.known, normalizer.stem, self.vocabulary, normalizer.canonical, normalizer.spellings()
         )
+        self.title_kinds = np.asarray([self.intents.title_mask(a.title) for a in self.articles], dtype=np.int64)
         self.heading_kinds = np.asarray(docs.heading_kinds, dtype=np.int64)
         self.heading_avoid = np.asarray(docs.heading_avoid, dtype=np.int64)
         self.passage_kinds = np.asarray(docs.passage_kinds, dtype=np.int64)
@@ -467,6 +468,12 @@ class Retriever:
         if prefer is not None and 0 <= prefer < len(article_scores):
             # The chat's current article: a follow-up is first read as a question about it.
             article_scores[prefer] = min(1.0, article_scores[prefer] * (1 + self.method.context_bonus))
+        titled = query.kinds & self.intents.titled
+        if titled:
+            # "ada pelatihan ethical hacking ga?" asks for a course page, not the article that
+            # explains ethical hacking best.
+            fits = (self.title_kinds & titled) != 0
+            article_scores = article_scores * np.where(fits, 1.0, 1 - self.method.intent_weight)
         if within is not None:
             articles = np.array(
                 [within] if 0 <= within < len(article_scores) and article_scores[within] > 0 else [], dtype=np.int64

@@ -86,6 +86,9 @@ class IntentSettings:
     # How much a passage with evidence gains when choosing what to show, as a share of the best
     # passage's match (2: evidence decides, as for a creator's name or a figure).
     weight: float = 0.5
+    # Title phrases of articles that answer this kind ("pelatihan" for "ada kelas X ga?"): other
+    # articles keep only part of their match, as sections keep part of theirs.
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Messages of several clauses: the clause that asks chooses the section, the first question decides."""
+"""Reading a question: the clause that asks, the first question asked, and questions for a course page."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from conftest import WriteCorpus, article
 
 from bot.decision import Answerer
+from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
 from bot.retrieval import Method
 from bot.settings import Settings
@@ -84,3 +85,57 @@ def test_the_first_question_asked_decides_whether_evidence_is_needed(
     kb = KnowledgeBase.load(settings, folder)
     decision = Answerer(kb, settings.retrieval, settings.language).decide(question)
     assert (decision.kind, decision.reason) == (kind, reason)
+
+
+HACKER = article(
+    "Apa Bedanya Hacker dan Ethical Hacker",
+    "## Ethical Hacker Itu Legal\n\n"
+    "Ethical hacker bekerja dengan izin untuk menguji keamanan sistem. Ethical hacker melaporkan celah "
+    "keamanan kepada pemilik sistem sebelum dipakai penjahat.\n\n"
+    "## Keseharian Ethical Hacker\n\n"
+    "Sehari-hari ethical hacker melakukan uji penetrasi dan menulis laporan. Banyak yang belajar lewat "
+    "pelatihan dan latihan mandiri.\n",
+)
+SECURITY_COURSE = article(
+    "Pelatihan Hacking & Security",
+    "## Kenapa Harus Belajar Hacking & Security?\n\n"
+    "Di pelatihan ini kamu belajar menjadi ethical hacker: teknik ethical hacker secara legal, dari "
+    "pengintaian sampai pelaporan.\n\n"
+    "## Siapa yang Cocok?\n\n"
+    "Mahasiswa dan admin jaringan yang ingin mendalami keamanan.\n",
+)
+NETWORK_COURSE = article(
+    "Training Mikrotik untuk Pemula",
+    "## Materi Training\n\n"
+    "Pelatihan ini membahas dasar routing Mikrotik. Belajar langsung praktik, pelatihan intensif, "
+    "belajar bersama trainer berpengalaman.\n",
+)
+
+
+@pytest.fixture
+def courses(write_corpus: WriteCorpus) -> Path:
+    return write_corpus(
+        {
+            "2026-02-04-hacker.md": HACKER,
+            "2025-06-24-security.md": SECURITY_COURSE,
+            "2025-10-15-mikrotik.md": NETWORK_COURSE,
+        }
+    )
+
+
+def test_asking_for_a_course_finds_the_course_page_not_the_explaining_article(
+    settings: Settings, courses: Path
+) -> None:
+    kb = KnowledgeBase.load(settings, courses)
+    found = kb.search("ada pelatihan ethical hacker ga?")
+    assert found.top is not None and found.top.article.id == "2025-06-24-security"
+
+
+def test_a_follow_up_asking_for_a_course_finds_the_course_on_the_topic(settings: Settings, courses: Path) -> None:
+    dialog = Dialog(settings, KnowledgeBase.load(settings, courses))
+    first = dialog.turn("ethical hacker itu legal ga sih?", chat="c")
+    assert first.decision is not None and first.decision.answer is not None
+    assert first.decision.answer.article.id == "2026-02-04-hacker"
+    turn = dialog.turn("ada pelatihan buat belajar itu ga?", chat="c")
+    assert turn.decision is not None and turn.decision.answer is not None
+    assert (turn.decision.kind, turn.decision.answer.article.id) == ("answer", "2025-06-24-security")
