@@ -26,7 +26,7 @@ from bot.articles import Article
 from bot.intents import Intents
 from bot.normalize import Normalizer, fold
 from bot.repair import WordRepair
-from bot.richtext import Passage, passage_text, trim
+from bot.richtext import Passage, Span, passage_text, trim
 from bot.sections import Section, heading_key
 from bot.settings import IntentSettings, RetrievalSettings
 
@@ -76,6 +76,7 @@ class Candidate:
     score: float
     kinds: int = 0  # question kinds the chosen passages look like answers to (a bit mask)
     limit: int = 0  # characters shown at most (0: no limit)
+    start: int = 0  # the block the shown text starts from when it is too long to show whole
 
     @property
     def text(self) -> str:
@@ -86,7 +87,14 @@ class Candidate:
     def blocks(self) -> Passage:
         """The shown passages with their structure, within the length limit."""
         blocks = tuple(b for i in self.passages for b in self.section.passages[i])
-        return trim(blocks, self.limit) if self.limit else blocks
+        if not self.limit:
+            return blocks
+        if self.start:
+            # The text leading to what answers ("Berikut alasannya:") stays, then what answers.
+            lead = blocks[:1] if blocks[0].text.rstrip().endswith(":") and self.start > 1 else ()
+            skipped = tuple(dataclasses.replace(b, spans=(*b.spans, Span(" …"))) for b in lead)
+            blocks = (*skipped, *blocks[self.start :])
+        return trim(blocks, self.limit)
 
 
 @dataclass(frozen=True)
@@ -569,7 +577,24 @@ class Retriever:
         section = article.sections[s]
         shown = _window(self.passage_chars[start:end].tolist(), chosen, best, self.settings.answer_max_chars)
         found = int(np.bitwise_or.reduce(kinds[list(shown)])) if end > start else 0
-        return Candidate(article, section, shown, score, found, self.settings.answer_max_chars)
+        limit = self.settings.answer_max_chars
+        first = self._focus_block(section, shown, query, focus, limit)
+        return Candidate(article, section, shown, score, found, limit, first)
+
+    def _focus_block(
+        self, section: Section, shown: tuple[int, ...], query: Query, focus: np.ndarray, limit: int
+    ) -> int:
+        """Where to start showing passages too long to show whole: 0, or the block holding the
+        question's rarest words when the leading blocks that fit leave it out."""
+        blocks = [b for i in shown for b in section.passages[i]]
+        if not limit or sum(len(b.text) + 2 for b in blocks) <= limit:
+            return 0
+        weight = dict(zip(query.terms, focus.tolist(), strict=True))
+        gains = [sum(weight.get(t, 0.0) for t in set(self.normalizer.terms(b.text))) for b in blocks]
+        best = int(np.argmax(gains))
+        if gains[best] <= gains[0] or len(trim(tuple(blocks), limit)) > best:
+            return 0  # the opening already holds it, or shows it
+        return best
 
     def _related(self, best: tuple[Candidate, ...], ranked: np.ndarray, scores: np.ndarray) -> tuple[Article, ...]:
         """Other articles that match well, best first, excluding the answer's article (scores follow `ranked`)."""

@@ -139,3 +139,29 @@ def test_a_follow_up_asking_for_a_course_finds_the_course_on_the_topic(settings:
     turn = dialog.turn("ada pelatihan buat belajar itu ga?", chat="c")
     assert turn.decision is not None and turn.decision.answer is not None
     assert (turn.decision.kind, turn.decision.answer.article.id) == ("answer", "2025-06-24-security")
+
+
+LONG_LIST = article(
+    "Mengenal RouterOS",
+    "## Mengapa RouterOS Penting?\n\n"
+    "Berikut alasan kenapa kamu perlu belajar RouterOS:\n\n"
+    + "".join(
+        f"{i}. **Alasan {i}** RouterOS dipakai di banyak jaringan kantor dan sekolah, "
+        "dengan fitur lengkap dan biaya perangkat terjangkau untuk semua kalangan.\n"
+        for i in range(1, 6)
+    )
+    + "6. **Syarat Sertifikasi** Ujian MTCNA berfokus pada pemahaman RouterOS.\n",
+)
+
+
+def test_a_long_section_shows_the_item_that_answers_after_its_lead_in(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
+    kb = KnowledgeBase.load(settings, write_corpus({"2025-10-21-routeros.md": LONG_LIST}))
+    found = kb.search("ujian MTCNA fokusnya ke materi apa?")
+    assert found.top is not None
+    text = found.top.text
+    assert len(text) <= settings.retrieval.answer_max_chars
+    assert text.startswith("Berikut alasan kenapa kamu perlu belajar RouterOS: …")
+    assert "Ujian MTCNA berfokus pada pemahaman RouterOS." in text
+    assert "Alasan 1" not in text
