@@ -5,6 +5,7 @@ section an edit moved says so."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import time
@@ -207,7 +208,19 @@ def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(
     assert votes == [("apa itu backend developer?", 1)]  # B's vote on A's logged question
 
 
-def test_a_button_whose_article_was_removed_says_so(emulator: Emulator, tmp_path: Path) -> None:
+@dataclasses.dataclass(frozen=True)
+class Reloading:
+    """A bot that re-reads its articles every 0.2 s, a user, and the answer it gave before any edit."""
+
+    bot: BotProcess
+    user: User
+    answer: dict[str, Any]
+    knowledge: Path
+
+
+@pytest.fixture
+def reloading(emulator: Emulator, tmp_path: Path) -> Iterator[Reloading]:
+    """The career bot reloading its articles, having answered "apa itu backend developer?"; no traceback after."""
     config = tmp_path / "reload.yaml"
     config.write_text("knowledge:\n  reload_seconds: 0.2\n", encoding="utf-8")
     user = User(emulator)
@@ -216,47 +229,42 @@ def test_a_button_whose_article_was_removed_says_so(emulator: Emulator, tmp_path
         user.say("apa itu backend developer?")
         (answer,) = user.replies()
         assert answer["text"].startswith("<b>Apa Itu Backend Developer?</b>")
-        user.command("/topik")
-        (topics,) = user.replies()
-        user.press(topics, button(topics, "Karier IT (3)"))
-        listing = user.current(topics, changed_from=topics["text"])
-        (tmp_path / "knowledge" / "2025-01-01-backend.md").unlink()
-        assert eventually(lambda: "reloaded: 2 articles" in bot.output(), timeout=30), bot.output()
-
-        user.press(topics, button(listing, "Mengenal Backend Developer"))
-        assert user.notice() == TEXTS.article_gone
-
-        user.press(answer, button(answer, TEXTS.button_other_answers))
-        assert user.notice() == TEXTS.article_gone
-        user.press(answer, button(answer, TEXTS.button_helpful))
-        assert user.notice() == TEXTS.article_gone
-        assert user.current(answer)["text"] == answer["text"]  # the message is left as it was
+        yield Reloading(bot, user, answer, tmp_path / "knowledge")
     finally:
         bot.stop()
     assert "Traceback" not in bot.output()
 
 
-def test_a_button_whose_section_moved_in_an_edit_says_so(emulator: Emulator, tmp_path: Path) -> None:
-    config = tmp_path / "reload.yaml"
-    config.write_text("knowledge:\n  reload_seconds: 0.2\n", encoding="utf-8")
-    user = User(emulator)
-    bot = careers_bot(emulator, tmp_path, args=("--config", str(config)))
-    try:
-        user.say("apa itu backend developer?")
-        (answer,) = user.replies()
-        assert answer["text"].startswith("<b>Apa Itu Backend Developer?</b>")
-        path = tmp_path / "knowledge" / "2025-01-01-backend.md"
-        edited = path.read_text(encoding="utf-8").replace(
-            "#### Apa Itu Backend Developer?",
-            "#### Sejarah Singkat\n\nProfesi ini lahir bersama web dinamis.\n\n#### Apa Itu Backend Developer?",
-        )
-        path.write_text(edited, encoding="utf-8")
-        assert eventually(lambda: "reloaded: 3 articles" in bot.output(), timeout=30), bot.output()
+def test_a_button_whose_article_was_removed_says_so(reloading: Reloading) -> None:
+    user, answer = reloading.user, reloading.answer
+    user.command("/topik")
+    (topics,) = user.replies()
+    user.press(topics, button(topics, "Karier IT (3)"))
+    listing = user.current(topics, changed_from=topics["text"])
+    (reloading.knowledge / "2025-01-01-backend.md").unlink()
+    assert eventually(lambda: "reloaded: 2 articles" in reloading.bot.output(), timeout=30), reloading.bot.output()
 
-        # The old button's sections are read by position: they now point at other sections.
-        user.press(answer, button(answer, TEXTS.button_other_answers))
-        assert user.notice() == TEXTS.article_gone
-        assert user.current(answer)["text"] == answer["text"]
-    finally:
-        bot.stop()
-    assert "Traceback" not in bot.output()
+    user.press(topics, button(listing, "Mengenal Backend Developer"))
+    assert user.notice() == TEXTS.article_gone
+
+    user.press(answer, button(answer, TEXTS.button_other_answers))
+    assert user.notice() == TEXTS.article_gone
+    user.press(answer, button(answer, TEXTS.button_helpful))
+    assert user.notice() == TEXTS.article_gone
+    assert user.current(answer)["text"] == answer["text"]  # the message is left as it was
+
+
+def test_a_button_whose_section_moved_in_an_edit_says_so(reloading: Reloading) -> None:
+    user, answer = reloading.user, reloading.answer
+    path = reloading.knowledge / "2025-01-01-backend.md"
+    edited = path.read_text(encoding="utf-8").replace(
+        "#### Apa Itu Backend Developer?",
+        "#### Sejarah Singkat\n\nProfesi ini lahir bersama web dinamis.\n\n#### Apa Itu Backend Developer?",
+    )
+    path.write_text(edited, encoding="utf-8")
+    assert eventually(lambda: "reloaded: 3 articles" in reloading.bot.output(), timeout=30), reloading.bot.output()
+
+    # The old button's sections are read by position: they now point at other sections.
+    user.press(answer, button(answer, TEXTS.button_other_answers))
+    assert user.notice() == TEXTS.article_gone
+    assert user.current(answer)["text"] == answer["text"]
