@@ -13,17 +13,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from conftest import CAREERS
-from emulator_client import TOKEN, BotProcess, Emulator, User, buttons, careers_bot, eventually, free_port
+from emulator_client import (
+    BotProcess,
+    Emulator,
+    User,
+    Webhook,
+    buttons,
+    careers_bot,
+    eventually,
+    message_update,
+    new_update_id,
+)
 
 from bot.settings import load_settings
 from bot.store.postgres import PostgresStore
-from bot.telegram_app import webhook_path, webhook_secret
 
 TEXTS = load_settings(env={}).texts
-SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
 
 
 @pytest.fixture
@@ -92,55 +99,11 @@ def test_buttons_and_topics_survive_a_restart_with_postgresql(emulator: Emulator
     assert postgres.PASSWORD not in second.output()
 
 
-class Hook:
-    """`python -m bot run --webhook` on a free port against a shared emulator."""
-
-    def __init__(self, emulator: Emulator, root: Path, extra_env: dict[str, str]) -> None:
-        knowledge = root / "knowledge"
-        knowledge.mkdir(parents=True)
-        for name, text in CAREERS.items():
-            (knowledge / name).write_text(text, encoding="utf-8")
-        config = root / "local.yaml"
-        config.write_text("telegram:\n  listen: 127.0.0.1\n", encoding="utf-8")
-        port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        self.url = f"{self.base}/{webhook_path(TOKEN)}"
-        self.bot = BotProcess(
-            emulator,
-            knowledge,
-            root / "data",
-            root / "bot.log",
-            extra_env={"PORT": str(port), "WEBHOOK_URL": "https://bot.example.test", **extra_env},
-            args=("--webhook", "--config", str(config)),
-        )
-
-    def ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.base}/healthz", timeout=5).status_code == 200
-        except httpx.TransportError:
-            assert self.bot.process.poll() is None, self.bot.output()
-            return False
-
-    def post(self, update: dict[str, Any]) -> None:
-        response = httpx.post(self.url, json=update, headers=SECRET, timeout=10)
-        assert response.status_code == 200, response.text
-
-
-_update_ids = iter(range(1, 1_000_000))
-
-
-def message_update(user: User, text: str) -> dict[str, Any]:
-    return {
-        "update_id": next(_update_ids),
-        "message": {"message_id": 1, "date": int(time.time()), "chat": user.chat, "from": user.user, "text": text},
-    }
-
-
 def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str, Any]:
     return {
-        "update_id": next(_update_ids),
+        "update_id": new_update_id(),
         "callback_query": {
-            "id": f"cb{next(_update_ids)}",
+            "id": f"cb{new_update_id()}",
             "from": user.user,
             "chat_instance": "paas",
             "data": data,
@@ -155,25 +118,22 @@ def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str,
 
 
 @pytest.fixture
-def two_hooks(emulator: Emulator, postgres, tmp_path: Path) -> Iterator[tuple[Hook, Hook, PostgresStore]]:  # noqa: ANN001
+def two_hooks(emulator: Emulator, postgres, tmp_path: Path) -> Iterator[tuple[Webhook, Webhook, PostgresStore]]:  # noqa: ANN001
     url = postgres.new_database()
-    hooks = (
-        Hook(emulator, tmp_path / "a", {"DATABASE_URL": url}),
-        Hook(emulator, tmp_path / "b", {"DATABASE_URL": url}),
-    )
+    hooks = tuple(Webhook(tmp_path / name, CAREERS, emulator, {"DATABASE_URL": url}, rate_limit=True) for name in "ab")
     reader = PostgresStore(url, 30)
     try:
         for hook in hooks:
-            assert eventually(hook.ready, timeout=90), hook.bot.output()
+            hook.wait_ready()
         yield (*hooks, reader)
     finally:
         reader.close()
         for hook in hooks:
-            hook.bot.stop()
+            hook.stop()
 
 
 def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(
-    emulator: Emulator, two_hooks: tuple[Hook, Hook, PostgresStore]
+    emulator: Emulator, two_hooks: tuple[Webhook, Webhook, PostgresStore]
 ) -> None:
     a, b, log = two_hooks
     user = User(emulator)
