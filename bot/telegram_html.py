@@ -67,7 +67,12 @@ def _join(blocks: Sequence[Block]) -> str:
 
 def _length(blocks: Sequence[Block]) -> int:
     """The visible length of `blocks` as `_join` lays them out: their plain-text lines and the breaks between."""
-    return visible_length(_joined(blocks, line))
+    return visible_length(_joined(blocks, _visible))
+
+
+def _visible(block: Block) -> str:
+    """What a user sees of `block_html(block)`: its plain-text line (an empty quote shows nothing)."""
+    return "" if block.kind == "quote" and not block.text else line(block)
 
 
 def _joined(blocks: Sequence[Block], render: Callable[[Block], str]) -> str:
