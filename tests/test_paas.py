@@ -26,6 +26,7 @@ from emulator_client import (
     message_update,
     new_update_id,
 )
+from postgres_server import PostgresServer
 
 from bot.settings import load_settings
 from bot.store.postgres import PostgresStore
@@ -91,7 +92,9 @@ def test_buttons_and_topics_survive_a_restart_with_sqlite(emulator: Emulator, tm
     assert kept and not [row for row in kept if re.search(rf"(?<![\d.]){user.id}(?!\d)", " ".join(row))]
 
 
-def test_buttons_and_topics_survive_a_restart_with_postgresql(emulator: Emulator, postgres, tmp_path: Path) -> None:  # noqa: ANN001
+def test_buttons_and_topics_survive_a_restart_with_postgresql(
+    emulator: Emulator, postgres: PostgresServer, tmp_path: Path
+) -> None:
     # A fresh data folder after the restart: on a PaaS the local disk is wiped at every deploy.
     before, after = tmp_path / "before", tmp_path / "after"
     second, _ = answer_survives_a_restart(emulator, before, after, {"DATABASE_URL": postgres.new_database()})
@@ -118,7 +121,9 @@ def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str,
 
 
 @pytest.fixture
-def two_hooks(emulator: Emulator, postgres, tmp_path: Path) -> Iterator[tuple[Webhook, Webhook, PostgresStore]]:  # noqa: ANN001
+def two_hooks(
+    emulator: Emulator, postgres: PostgresServer, tmp_path: Path
+) -> Iterator[tuple[Webhook, Webhook, PostgresStore]]:
     url = postgres.new_database()
     hooks = tuple(Webhook(tmp_path / name, CAREERS, emulator, {"DATABASE_URL": url}, rate_limit=True) for name in "ab")
     reader = PostgresStore(url, 30)
