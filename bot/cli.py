@@ -278,11 +278,11 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from bot.store import StoreUnavailable, open_reader, reports
-    from bot.store.sqlite import FILE
+    from bot.store.sqlite import log_file
     from bot.store.url import mask_url, protect_logs
 
     protect_logs(settings.database_url)
-    path = settings.data_dir / FILE
+    path = log_file(settings.data_dir)
     if not settings.database_url and not path.is_file():
         raise BotError(f"no question log at {path} yet: it is written while the Telegram bot runs")
     where = mask_url(settings.database_url) if settings.database_url else str(path)
@@ -314,7 +314,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _migrate_log(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.migrate import migrate
-    from bot.store.sqlite import FILE
+    from bot.store.sqlite import log_file
     from bot.store.url import mask_url, protect_logs
 
     if not settings.database_url:
@@ -323,7 +323,7 @@ def _migrate_log(args: argparse.Namespace, settings: Settings) -> int:
         )
     protect_logs(settings.database_url)
     done = migrate(
-        settings.data_dir / FILE, settings.database_url, settings.log_salt, settings.database.connect_timeout
+        log_file(settings.data_dir), settings.database_url, settings.log_salt, settings.database.connect_timeout
     )
     salt = {"copied": "salt copied", "kept": "salt already there", "environment": "salt from BOT_LOG_SALT"}[done.salt]
     print(f"copied {done.copied} questions to {mask_url(settings.database_url)} ({done.already} already there; {salt})")

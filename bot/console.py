@@ -8,7 +8,7 @@ from typing import TextIO
 from bot.commands import public
 from bot.dialog import Dialog
 from bot.replies import Button, Reply
-from bot.richtext import Block
+from bot.richtext import Block, prefix
 
 
 def render(
@@ -42,14 +42,9 @@ def render(
 
 
 def _line(b: Block) -> str:
-    text = "".join(f"{s.text} ({s.href})" if s.href else s.text for s in b.spans)
-    if b.kind == "item":
-        return "  " * b.level + f"{b.marker} {text}"
-    if b.kind == "quote":
-        return f"» {text}"
-    if b.kind == "heading":
-        return f"== {text} =="
-    return text
+    """A block as the terminal shows it: links followed by their address, headings framed."""
+    body = "".join(f"{s.text} ({s.href})" if s.href else s.text for s in b.spans)
+    return f"== {body} ==" if b.kind == "heading" else prefix(b) + body
 
 
 CHAT = "console"  # the terminal session's conversation

@@ -14,12 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
 
 from bot.report_page import collect
 from bot.settings import WEEKDAYS, Settings
 from bot.store.base import Store, StoreUnavailable
 from bot.store.reports import group_isolated, group_unanswered
+from bot.telegram_state import App, Context
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,9 @@ def claimed_digest(store: Store, settings: Settings, now: float) -> str | None:
         return None
 
 
-async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def send_digest(context: Context) -> None:
     """The job: claim this week's digest and, if this process got it, send it to every admin."""
-    settings: Settings = context.bot_data["settings"]
-    store: Store | None = context.bot_data["dialog"].store
+    settings, store = context.bot_data.settings, context.bot_data.dialog.store
     if store is None:
         return
     now = dt.datetime.now(dt.UTC).timestamp()
@@ -93,11 +92,11 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("weekly digest sent to %d admins", len(settings.telegram.admin_ids))
 
 
-def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> bool:
+def schedule(app: App) -> bool:
     """Run the digest weekly when report.digest is on, admins are set and questions are logged."""
-    settings: Settings = app.bot_data["settings"]
+    settings = app.bot_data.settings
     report = settings.report
-    if not report.digest or not settings.telegram.admin_ids or app.bot_data["dialog"].store is None:
+    if not report.digest or not settings.telegram.admin_ids or app.bot_data.dialog.store is None:
         return False
     if app.job_queue is None:
         log.warning("weekly digest not scheduled: python-telegram-bot was installed without its job-queue extra")

@@ -48,20 +48,26 @@ def block(text: str, kind: BlockKind = "paragraph", **style: bool | str | None) 
     return Block((Span(text, **style),), kind=kind)  # type: ignore[arg-type]  # `style` holds Span's own keyword fields
 
 
+INDENT = "  "  # one level of list nesting, the same in the terminal, on Telegram and in the search text
+
+
+def prefix(b: Block) -> str:
+    """The plain text a block's line starts with: a list item's indentation and marker, a quote's mark."""
+    if b.kind == "item":
+        return INDENT * b.level + f"{b.marker} "
+    if b.kind == "quote":
+        return "» "
+    return ""
+
+
+def line(b: Block, body: str | None = None) -> str:
+    """A block as one line of plain text; `body` stands for its spans' text where a medium marks them up."""
+    return prefix(b) + (b.text if body is None else body)
+
+
 def passage_text(passage: Passage) -> str:
     """Render a passage as readable plain text: one line per block, lists with markers."""
-    lines = []
-    for b in passage:
-        text = b.text.strip()
-        if not text:
-            continue
-        if b.kind == "item":
-            lines.append("  " * b.level + f"{b.marker} {text}")
-        elif b.kind == "quote":
-            lines.append(f"» {text}")
-        else:
-            lines.append(text)
-    return "\n".join(lines)
+    return "\n".join(line(b, b.text.strip()) for b in passage if b.text.strip())
 
 
 def strip_spans(spans: tuple[Span, ...]) -> tuple[Span, ...]:

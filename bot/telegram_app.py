@@ -11,7 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -32,8 +32,8 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     InlineQueryHandler,
+    JobQueue,
     MessageHandler,
     TypeHandler,
     filters,
@@ -47,13 +47,13 @@ from bot.dialog import Dialog
 from bot.errors import BotError
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeBase
-from bot.repeats import RecentIds
 from bot.replies import Reply, notice
 from bot.settings import Settings
 from bot.source import ArticleFolder, Reloader
 from bot.store import QueuedStore, Store, StoreUnavailable, open_store
 from bot.store.url import protect_logs as protect_database_url
 from bot.telegram_html import render
+from bot.telegram_state import CONTEXT_TYPES, App, Context
 from bot.webhook import Serving, start_server
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,6 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # request's own timeout on top, the process exits within the 10 s platforms wait.
 STOP_GRACE_SECONDS = 4.0
 T = TypeVar("T")
-# The Application as ApplicationBuilder builds it; its context types are the library defaults.
-App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
 def check_token(token: str | None) -> str:
@@ -132,8 +130,12 @@ def build_application(
     the background when they change.
     """
     token = check_token(settings.token)
+    jobs: JobQueue[Context] = JobQueue()
     builder = (
         Application.builder()
+        .application_class(BotApplication)
+        .context_types(CONTEXT_TYPES)
+        .job_queue(jobs)
         .token(token)
         .base_url(settings.telegram.base_url)
         .concurrent_updates(settings.telegram.concurrent_updates)
@@ -144,19 +146,37 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
-    app = builder.post_shutdown(_post_shutdown).build()
-    app.bot_data["settings"] = settings
-    dialog = Dialog(settings, knowledge, store=store)
-    app.bot_data["dialog"] = dialog
+    app = builder.build()
+    state = app.bot_data
+    state.settings = settings
+    state.dialog = dialog = Dialog(settings, knowledge, store=store)
     if folder is not None:
-        app.bot_data["reloader"] = Reloader(
+        state.reloader = Reloader(
             folder, lambda kb: setattr(dialog, "knowledge", kb), settings.knowledge.reload_seconds
         )
-    app.bot_data["flood"] = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
-    app.bot_data["recent_updates"] = RecentIds()
-    app.bot_data["stopping"] = asyncio.Event()
+    state.flood = FloodGuard(settings.telegram.flood_messages, settings.telegram.flood_seconds)
     _add_handlers(app)
     return app
+
+
+class BotApplication(App):
+    """The Application, running the bot's background work (article reloads, daily pruning) while it runs."""
+
+    async def start(self) -> None:
+        """Start taking updates, then the background work."""
+        await super().start()
+        # Made with create_task while running, so stop() awaits them and their errors reach _on_error.
+        state = self.bot_data
+        if state.reloader is not None and state.reloader.seconds > 0:
+            state.tasks.append(self.create_task(state.reloader.run(), name="reload-articles"))
+        if state.dialog.store is not None:
+            state.tasks.append(self.create_task(_prune_daily(state.dialog.store), name="prune-daily"))
+
+    async def stop(self) -> None:
+        """Cancel the background work, then stop as python-telegram-bot does (awaiting it too)."""
+        for task in self.bot_data.tasks:
+            task.cancel()
+        await super().stop()
 
 
 def _add_handlers(app: App) -> None:
@@ -195,26 +215,13 @@ def _add_handlers(app: App) -> None:
 
 async def _post_init(app: App) -> None:
     """Announce the commands in Telegram's menu; a failure here must not stop the bot."""
-    texts = _settings(app.bot_data).texts
+    texts = app.bot_data.settings.texts
     commands = [BotCommand(c.name, texts.commands[c.name].menu) for c in public() if c.menu]
     try:
         await app.bot.set_my_commands(commands)
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", exc)
-    reloader = app.bot_data.get("reloader")
-    if reloader is not None and reloader.seconds > 0:
-        app.bot_data["reload_task"] = asyncio.create_task(reloader.run())
-    store = app.bot_data["dialog"].store
-    if store is not None:
-        app.bot_data["prune_task"] = asyncio.create_task(_prune_daily(store))
     digest.schedule(app)
-
-
-async def _post_shutdown(app: App) -> None:
-    for name in ("reload_task", "prune_task"):
-        task = app.bot_data.pop(name, None)
-        if task is not None:
-            task.cancel()
 
 
 async def _prune_daily(store: Store) -> None:
@@ -240,78 +247,77 @@ def prune_once(store: Store, now: float) -> bool:
 # Handlers -------------------------------------------------------------------------------------
 
 
-async def _drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _drop_repeats(update: Update, context: Context) -> None:
     """Telegram may deliver an update again (a retried webhook call): handle each id once."""
-    if not context.bot_data["recent_updates"].first_time(update.update_id):
+    if not context.bot_data.recent_updates.first_time(update.update_id):
         log.info("update %d was delivered again; ignored", update.update_id)
         raise ApplicationHandlerStop
     log.debug("update %d received", update.update_id)
 
 
-async def _flood_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _flood_check(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or update.inline_query is not None:
         return
-    verdict = context.bot_data["flood"].check(user.id)
+    verdict = context.bot_data.flood.check(user.id)
     if verdict is Verdict.ALLOW:
         return
     log.info("flood guard: %s update from a user ignored", verdict.value)
     if update.callback_query is not None:
         await update.callback_query.answer()
     elif verdict is Verdict.WARN and update.effective_chat is not None:
-        await _send(update, context, _dialog(context).flood_warning())
+        await _send(update, context, context.bot_data.dialog.flood_warning())
     raise ApplicationHandlerStop
 
 
-async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _start(update: Update, context: Context) -> None:
     user, chat = _who(update)
     # A deep link may ask a question: the chat's topic may be read from the store, so in a thread.
-    await _send(
-        update, context, await asyncio.to_thread(_dialog(context).start, " ".join(context.args or []), user, chat)
-    )
+    start = context.bot_data.dialog.start
+    await _send(update, context, await asyncio.to_thread(start, " ".join(context.args or []), user, chat))
 
 
-async def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).help())
+async def _help(update: Update, context: Context) -> None:
+    await _send(update, context, context.bot_data.dialog.help())
 
 
-async def _tanya(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _tanya(update: Update, context: Context) -> None:
     question = " ".join(context.args or [])
-    dialog = _dialog(context)
+    dialog = context.bot_data.dialog
     await _send(update, context, await _ask(update, context, question) if question.strip() else dialog.ask_prompt())
 
 
-async def _topik(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).topics(" ".join(context.args or []), user=_who(update)[0]))
+async def _topik(update: Update, context: Context) -> None:
+    await _send(update, context, context.bot_data.dialog.topics(" ".join(context.args or []), user=_who(update)[0]))
 
 
-async def _hapusdata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).forget(_who(update)[0]))
+async def _hapusdata(update: Update, context: Context) -> None:
+    await _send(update, context, context.bot_data.dialog.forget(_who(update)[0]))
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def _is_admin(update: Update, context: Context) -> bool:
     user = update.effective_user
-    return user is not None and user.id in _settings(context.bot_data).telegram.admin_ids
+    return user is not None and user.id in context.bot_data.settings.telegram.admin_ids
 
 
-async def _stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    dialog = _dialog(context)
+async def _stats(update: Update, context: Context) -> None:
+    dialog = context.bot_data.dialog
     # Storage reads run in a thread: the event loop keeps serving other users meanwhile.
     await _send(update, context, await asyncio.to_thread(dialog.stats) if _is_admin(update, context) else dialog.help())
 
 
-async def _unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    dialog = _dialog(context)
+async def _unanswered(update: Update, context: Context) -> None:
+    dialog = context.bot_data.dialog
     await _send(
         update, context, await asyncio.to_thread(dialog.unanswered) if _is_admin(update, context) else dialog.help()
     )
 
 
-async def _laporan(update: Update, context: ContextTypes.DEFAULT_TYPE, days: int = 30) -> None:
+async def _laporan(update: Update, context: Context, days: int = 30) -> None:
     """The HTML report of the last 30 days, sent to an admin as a file."""
     from bot.report_page import file_name, page
 
-    dialog, chat, settings = _dialog(context), update.effective_chat, _settings(context.bot_data)
+    dialog, chat, settings = context.bot_data.dialog, update.effective_chat, context.bot_data.settings
     if not _is_admin(update, context) or chat is None:
         await _send(update, context, dialog.help())
         return
@@ -330,39 +336,39 @@ async def _laporan(update: Update, context: ContextTypes.DEFAULT_TYPE, days: int
     await _retry(lambda: context.bot.send_document(chat.id, html.encode(), filename=name, caption=caption), context)
 
 
-async def _reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    dialog = _dialog(context)
+async def _reload(update: Update, context: Context) -> None:
+    dialog = context.bot_data.dialog
     if not _is_admin(update, context):
         await _send(update, context, dialog.help())
         return
-    reloader: Reloader | None = context.bot_data.get("reloader")
+    reloader = context.bot_data.reloader
     changed = await reloader.check() if reloader is not None else None
     await _send(update, context, dialog.reloaded(changed))
 
 
-async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update, context, _dialog(context).unknown_command())
+async def _unknown_command(update: Update, context: Context) -> None:
+    await _send(update, context, context.bot_data.dialog.unknown_command())
 
 
-async def _question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _question(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is not None and message.text:
         await _send(update, context, await _ask(update, context, message.text))
 
 
-async def _caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _caption(update: Update, context: Context) -> None:
     """A photo or file with a caption in a private chat: the caption is the question."""
     message = update.effective_message
     if message is not None and message.caption:
         await _send(update, context, await _ask(update, context, message.caption))
 
 
-async def _not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _not_text(update: Update, context: Context) -> None:
     """A sticker, voice note or photo without caption: say that the bot reads text."""
-    await _send(update, context, _dialog(context).text_only())
+    await _send(update, context, context.bot_data.dialog.text_only())
 
 
-async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _group_reply(update: Update, context: Context) -> None:
     """In groups (privacy mode) a reply to one of the bot's own messages is a question."""
     message = update.effective_message
     replied = message.reply_to_message if message else None
@@ -370,7 +376,7 @@ async def _group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await _send(update, context, await _ask(update, context, message.text))
 
 
-async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> Reply:
+async def _ask(update: Update, context: Context, question: str) -> Reply:
     """The dialog's reply in this chat's conversation; a reply to an answer asks about that answer.
 
     It runs in a thread: the chat's topic and the state behind buttons may be read from the store.
@@ -379,10 +385,10 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
     chat = update.effective_chat
     key = chat_key(user, str(chat.id) if chat else None, chat_type == "private")
     replied = _replied_action(update, context)
-    return await asyncio.to_thread(_dialog(context).ask, question, user, chat_type, key, replied)
+    return await asyncio.to_thread(context.bot_data.dialog.ask, question, user, chat_type, key, replied)
 
 
-def _replied_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def _replied_action(update: Update, context: Context) -> str | None:
     """The first button's data of the bot's message this message replies to, if any."""
     message = update.effective_message
     replied = message.reply_to_message if message else None
@@ -396,13 +402,13 @@ def _replied_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     return None
 
 
-async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
     # A press may wait for the store (/hapusdata): off the event loop.
     reply = await asyncio.to_thread(
-        _dialog(context).press, query.data if isinstance(query.data, str) else "", _who(update)[0]
+        context.bot_data.dialog.press, query.data if isinstance(query.data, str) else "", _who(update)[0]
     )
     await _retry(lambda: query.answer(reply.toast), context)
     if not reply.blocks:
@@ -426,11 +432,11 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _send(update, context, reply)
 
 
-async def _inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _inline(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    dialog = _dialog(context)
+    dialog = context.bot_data.dialog
     results = []
     for item in dialog.inline(query.query):
         text, _ = _render(item.reply)
@@ -450,7 +456,7 @@ async def _inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer(results, cache_time=60)
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_error(update: object, context: Context) -> None:
     """The one error boundary: log with the traceback, tell the user politely when possible."""
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
@@ -459,7 +465,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
     try:
-        await _send(update, context, _dialog(context).error())
+        await _send(update, context, context.bot_data.dialog.error())
     except TelegramError as exc:
         log.warning("could not send the error notice: %s", exc)
 
@@ -467,7 +473,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 # Sending -------------------------------------------------------------------------------------
 
 
-async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+async def _send(update: Update, context: Context, reply: Reply) -> None:
     chat = update.effective_chat
     if chat is None:
         return
@@ -507,9 +513,9 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-async def _retry(call: Callable[[], Awaitable[T]], context: ContextTypes.DEFAULT_TYPE) -> T:
+async def _retry(call: Callable[[], Awaitable[T]], context: Context) -> T:
     """Run a Bot API call, retrying network failures with growing pauses for a while."""
-    budget = _settings(context.bot_data).telegram.send_retry_seconds
+    budget = context.bot_data.settings.telegram.send_retry_seconds
     deadline = time.monotonic() + budget
     pause = 0.5
     attempt = 1
@@ -519,10 +525,11 @@ async def _retry(call: Callable[[], Awaitable[T]], context: ContextTypes.DEFAULT
         except (BadRequest, Forbidden, RetryAfter):
             raise  # not transient, or already retried by the rate limiter
         except NetworkError as exc:  # includes TimedOut
-            if time.monotonic() + pause > min(deadline, context.bot_data.get("stop_by", deadline)):
+            stop_by = context.bot_data.stop_by
+            if time.monotonic() + pause > min(deadline, deadline if stop_by is None else stop_by):
                 raise
             log.warning("Telegram call failed (%s), retry %d in %.1f s", exc, attempt, pause)
-            await _pause(pause, context.bot_data["stopping"])
+            await _pause(pause, context.bot_data.stopping)
             pause = min(pause * 2, 10.0)
             attempt += 1
 
@@ -538,23 +545,14 @@ async def _pause(seconds: float, stopping: asyncio.Event) -> None:
 
 def _begin_stop(app: App) -> None:
     """SIGTERM: replies still being retried get STOP_GRACE_SECONDS more, then fail."""
-    if "stop_by" not in app.bot_data:
+    state = app.bot_data
+    if state.stop_by is None:
         log.info("SIGTERM: taking no more updates, finishing the ones in flight")
-        app.bot_data["stop_by"] = time.monotonic() + STOP_GRACE_SECONDS
-        app.bot_data["stopping"].set()
+        state.stop_by = time.monotonic() + STOP_GRACE_SECONDS
+        state.stopping.set()
 
 
 # Helpers -------------------------------------------------------------------------------------
-
-
-def _dialog(context: ContextTypes.DEFAULT_TYPE) -> Dialog:
-    dialog: Dialog = context.bot_data["dialog"]
-    return dialog
-
-
-def _settings(bot_data: dict[str, Any]) -> Settings:
-    settings: Settings = bot_data["settings"]
-    return settings
 
 
 def _who(update: Update) -> tuple[str | None, str | None]:
@@ -649,7 +647,6 @@ async def _serve_webhook(settings: Settings, token: str, questions: Store | None
             await app.stop()
         finally:
             await app.shutdown()
-            await _post_shutdown(app)
     finally:
         server.stop()
         await server.close_all_connections()

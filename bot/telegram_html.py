@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.richtext import Block, Span, head
+from bot.richtext import Block, Span, head, line, prefix
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units of the visible text
 ELLIPSIS = "…"
@@ -50,11 +50,9 @@ def span_html(span: Span) -> str:
 
 def block_html(block: Block) -> str:
     """One block as a line (or lines) of Telegram HTML."""
-    body = "".join(span_html(s) for s in block.spans)
-    if block.kind == "item":
-        return "   " * block.level + f"{escape(block.marker)} {body}"
+    body = escape(prefix(block)) + "".join(span_html(s) for s in block.spans)
     if block.kind == "quote":
-        return f"<i>» {body}</i>" if body else ""
+        return f"<i>{body}</i>" if block.text else ""
     return body
 
 
@@ -64,21 +62,32 @@ def visible_length(text: str) -> int:
 
 
 def _join(blocks: Sequence[Block]) -> str:
-    parts: list[str] = []
-    for i, b in enumerate(blocks):
-        if i:
-            tight = b.kind in ("item", "quote") and blocks[i - 1].kind in ("item", "quote", "paragraph")
-            parts.append("\n" if tight or blocks[i - 1].kind == "heading" else "\n\n")
-        parts.append(block_html(b))
-    return "".join(parts)
+    return _joined(blocks, block_html)
 
 
 def _length(blocks: Sequence[Block]) -> int:
-    text = "\n\n".join(
-        ("   " * b.level + b.marker + " " if b.kind == "item" else "» " if b.kind == "quote" else "") + b.text
-        for b in blocks
-    )
-    return visible_length(text)
+    """The visible length of `blocks` as `_join` lays them out: their plain-text lines and the breaks between."""
+    return visible_length(_joined(blocks, _visible))
+
+
+def _visible(block: Block) -> str:
+    """What a user sees of `block_html(block)`: its plain-text line (an empty quote shows nothing)."""
+    return "" if block.kind == "quote" and not block.text else line(block)
+
+
+def _joined(blocks: Sequence[Block], render: Callable[[Block], str]) -> str:
+    parts: list[str] = []
+    for i, b in enumerate(blocks):
+        if i:
+            parts.append(_break(blocks[i - 1], b))
+        parts.append(render(b))
+    return "".join(parts)
+
+
+def _break(before: Block, b: Block) -> str:
+    """A line break within a list, quote or after a heading; an empty line between paragraphs."""
+    tight = b.kind in ("item", "quote") and before.kind in ("item", "quote", "paragraph")
+    return "\n" if tight or before.kind == "heading" else "\n\n"
 
 
 def _cut(blocks: list[Block], budget: int) -> list[Block]:
@@ -88,7 +97,7 @@ def _cut(blocks: list[Block], budget: int) -> list[Block]:
         if _length(kept + [b]) <= budget - 1:
             kept.append(b)
             continue
-        room = budget - 1 - (_length(kept) + 2 if kept else 0) - (_length([b]) - visible_length(b.text))
+        room = budget - 1 - (_length(kept) + len(_break(kept[-1], b)) if kept else 0) - visible_length(prefix(b))
         partial = _cut_block(b, room)
         if partial is not None:
             kept.append(partial)

@@ -15,9 +15,12 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bot.telegram_app import webhook_path, webhook_secret
+
 TESTS = Path(__file__).resolve().parent
 EMULATOR_SCRIPT = TESTS / "emulator" / "start.js"
 TOKEN = "987654321:AAE-end-to-end-token-not-a-real-one"
+WEBHOOK_SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}  # sent with every webhook call
 T = TypeVar("T")
 _users = itertools.count(5001)
 
@@ -133,6 +136,86 @@ def careers_bot(
         process.stop()  # a bot that never came up must not outlive the test
         raise
     return process
+
+
+class Webhook:
+    """`python -m bot run --webhook` over `files` on a free port, against `emulator` (one of its own by default)."""
+
+    def __init__(
+        self,
+        root: Path,
+        files: dict[str, str],
+        emulator: Emulator | None = None,
+        extra_env: dict[str, str] | None = None,
+        rate_limit: bool = False,
+    ) -> None:
+        knowledge = root / "knowledge"
+        knowledge.mkdir(parents=True)
+        for name, text in files.items():
+            (knowledge / name).write_text(text, encoding="utf-8")
+        config = root / "local.yaml"
+        config.write_text(
+            f"telegram:\n  listen: 127.0.0.1\n  rate_limit: {str(rate_limit).lower()}\n", encoding="utf-8"
+        )
+        self._own_emulator = emulator is None
+        self.emulator = emulator or Emulator()
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/{webhook_path(TOKEN)}"
+        self.bot = BotProcess(
+            self.emulator,
+            knowledge,
+            root / "data",
+            root / "bot.log",
+            extra_env={"PORT": str(self.port), "WEBHOOK_URL": "https://bot.example.test", **(extra_env or {})},
+            args=("--webhook", "--config", str(config)),
+        )
+
+    def health(self) -> httpx.Response | None:
+        """GET /healthz, or None while nothing listens."""
+        try:
+            return httpx.get(f"{self.base}/healthz", timeout=5)
+        except httpx.TransportError:
+            assert self.bot.process.poll() is None, self.bot.output()
+            return None
+
+    def wait_ready(self, timeout: float = 90) -> list[int]:
+        """The /healthz statuses seen until it says 200 (polling another process)."""
+        seen: list[int] = []
+        deadline = time.monotonic() + timeout
+        while not seen or seen[-1] != 200:
+            assert time.monotonic() < deadline, f"not ready: {seen}\n{self.bot.output()}"
+            response = self.health()
+            if response is not None and (not seen or seen[-1] != response.status_code):
+                seen.append(response.status_code)
+            time.sleep(0.05)
+        return seen
+
+    def post(self, update: dict[str, Any]) -> None:
+        """Deliver an update as Telegram does, with the webhook's secret; it must be taken."""
+        response = httpx.post(self.url, json=update, headers=WEBHOOK_SECRET, timeout=10)
+        assert response.status_code == 200, response.text
+
+    def stop(self) -> None:
+        self.bot.stop()
+        if self._own_emulator:
+            self.emulator.stop()
+
+
+_update_ids = itertools.count(1)
+
+
+def new_update_id() -> int:
+    """An update id no other update of this test run has (a bot ignores an id it has seen)."""
+    return next(_update_ids)
+
+
+def message_update(user: User, text: str, update_id: int | None = None) -> dict[str, Any]:
+    """`user`'s text message as Telegram posts it to a webhook (the next update id unless given)."""
+    return {
+        "update_id": new_update_id() if update_id is None else update_id,
+        "message": {"message_id": 1, "date": int(time.time()), "chat": user.chat, "from": user.user, "text": text},
+    }
 
 
 class User:

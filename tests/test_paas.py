@@ -5,6 +5,7 @@ section an edit moved says so."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import time
@@ -12,17 +13,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from conftest import CAREERS
-from emulator_client import TOKEN, BotProcess, Emulator, User, buttons, careers_bot, eventually, free_port
+from emulator_client import (
+    BotProcess,
+    Emulator,
+    User,
+    Webhook,
+    buttons,
+    careers_bot,
+    eventually,
+    message_update,
+    new_update_id,
+)
+from postgres_server import PostgresServer
 
 from bot.settings import load_settings
 from bot.store.postgres import PostgresStore
-from bot.telegram_app import webhook_path, webhook_secret
 
 TEXTS = load_settings(env={}).texts
-SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
 
 
 @pytest.fixture
@@ -83,7 +92,9 @@ def test_buttons_and_topics_survive_a_restart_with_sqlite(emulator: Emulator, tm
     assert kept and not [row for row in kept if re.search(rf"(?<![\d.]){user.id}(?!\d)", " ".join(row))]
 
 
-def test_buttons_and_topics_survive_a_restart_with_postgresql(emulator: Emulator, postgres, tmp_path: Path) -> None:  # noqa: ANN001
+def test_buttons_and_topics_survive_a_restart_with_postgresql(
+    emulator: Emulator, postgres: PostgresServer, tmp_path: Path
+) -> None:
     # A fresh data folder after the restart: on a PaaS the local disk is wiped at every deploy.
     before, after = tmp_path / "before", tmp_path / "after"
     second, _ = answer_survives_a_restart(emulator, before, after, {"DATABASE_URL": postgres.new_database()})
@@ -91,55 +102,11 @@ def test_buttons_and_topics_survive_a_restart_with_postgresql(emulator: Emulator
     assert postgres.PASSWORD not in second.output()
 
 
-class Hook:
-    """`python -m bot run --webhook` on a free port against a shared emulator."""
-
-    def __init__(self, emulator: Emulator, root: Path, extra_env: dict[str, str]) -> None:
-        knowledge = root / "knowledge"
-        knowledge.mkdir(parents=True)
-        for name, text in CAREERS.items():
-            (knowledge / name).write_text(text, encoding="utf-8")
-        config = root / "local.yaml"
-        config.write_text("telegram:\n  listen: 127.0.0.1\n", encoding="utf-8")
-        port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        self.url = f"{self.base}/{webhook_path(TOKEN)}"
-        self.bot = BotProcess(
-            emulator,
-            knowledge,
-            root / "data",
-            root / "bot.log",
-            extra_env={"PORT": str(port), "WEBHOOK_URL": "https://bot.example.test", **extra_env},
-            args=("--webhook", "--config", str(config)),
-        )
-
-    def ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.base}/healthz", timeout=5).status_code == 200
-        except httpx.TransportError:
-            assert self.bot.process.poll() is None, self.bot.output()
-            return False
-
-    def post(self, update: dict[str, Any]) -> None:
-        response = httpx.post(self.url, json=update, headers=SECRET, timeout=10)
-        assert response.status_code == 200, response.text
-
-
-_update_ids = iter(range(1, 1_000_000))
-
-
-def message_update(user: User, text: str) -> dict[str, Any]:
-    return {
-        "update_id": next(_update_ids),
-        "message": {"message_id": 1, "date": int(time.time()), "chat": user.chat, "from": user.user, "text": text},
-    }
-
-
 def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str, Any]:
     return {
-        "update_id": next(_update_ids),
+        "update_id": new_update_id(),
         "callback_query": {
-            "id": f"cb{next(_update_ids)}",
+            "id": f"cb{new_update_id()}",
             "from": user.user,
             "chat_instance": "paas",
             "data": data,
@@ -154,25 +121,24 @@ def callback_update(user: User, message: dict[str, Any], data: str) -> dict[str,
 
 
 @pytest.fixture
-def two_hooks(emulator: Emulator, postgres, tmp_path: Path) -> Iterator[tuple[Hook, Hook, PostgresStore]]:  # noqa: ANN001
+def two_hooks(
+    emulator: Emulator, postgres: PostgresServer, tmp_path: Path
+) -> Iterator[tuple[Webhook, Webhook, PostgresStore]]:
     url = postgres.new_database()
-    hooks = (
-        Hook(emulator, tmp_path / "a", {"DATABASE_URL": url}),
-        Hook(emulator, tmp_path / "b", {"DATABASE_URL": url}),
-    )
+    hooks = tuple(Webhook(tmp_path / name, CAREERS, emulator, {"DATABASE_URL": url}, rate_limit=True) for name in "ab")
     reader = PostgresStore(url, 30)
     try:
         for hook in hooks:
-            assert eventually(hook.ready, timeout=90), hook.bot.output()
+            hook.wait_ready()
         yield (*hooks, reader)
     finally:
         reader.close()
         for hook in hooks:
-            hook.bot.stop()
+            hook.stop()
 
 
 def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(
-    emulator: Emulator, two_hooks: tuple[Hook, Hook, PostgresStore]
+    emulator: Emulator, two_hooks: tuple[Webhook, Webhook, PostgresStore]
 ) -> None:
     a, b, log = two_hooks
     user = User(emulator)
@@ -207,7 +173,19 @@ def test_two_webhook_processes_on_one_postgresql_serve_each_others_buttons(
     assert votes == [("apa itu backend developer?", 1)]  # B's vote on A's logged question
 
 
-def test_a_button_whose_article_was_removed_says_so(emulator: Emulator, tmp_path: Path) -> None:
+@dataclasses.dataclass(frozen=True)
+class Reloading:
+    """A bot that re-reads its articles every 0.2 s, a user, and the answer it gave before any edit."""
+
+    bot: BotProcess
+    user: User
+    answer: dict[str, Any]
+    knowledge: Path
+
+
+@pytest.fixture
+def reloading(emulator: Emulator, tmp_path: Path) -> Iterator[Reloading]:
+    """The career bot reloading its articles, having answered "apa itu backend developer?"; no traceback after."""
     config = tmp_path / "reload.yaml"
     config.write_text("knowledge:\n  reload_seconds: 0.2\n", encoding="utf-8")
     user = User(emulator)
@@ -216,47 +194,42 @@ def test_a_button_whose_article_was_removed_says_so(emulator: Emulator, tmp_path
         user.say("apa itu backend developer?")
         (answer,) = user.replies()
         assert answer["text"].startswith("<b>Apa Itu Backend Developer?</b>")
-        user.command("/topik")
-        (topics,) = user.replies()
-        user.press(topics, button(topics, "Karier IT (3)"))
-        listing = user.current(topics, changed_from=topics["text"])
-        (tmp_path / "knowledge" / "2025-01-01-backend.md").unlink()
-        assert eventually(lambda: "reloaded: 2 articles" in bot.output(), timeout=30), bot.output()
-
-        user.press(topics, button(listing, "Mengenal Backend Developer"))
-        assert user.notice() == TEXTS.article_gone
-
-        user.press(answer, button(answer, TEXTS.button_other_answers))
-        assert user.notice() == TEXTS.article_gone
-        user.press(answer, button(answer, TEXTS.button_helpful))
-        assert user.notice() == TEXTS.article_gone
-        assert user.current(answer)["text"] == answer["text"]  # the message is left as it was
+        yield Reloading(bot, user, answer, tmp_path / "knowledge")
     finally:
         bot.stop()
     assert "Traceback" not in bot.output()
 
 
-def test_a_button_whose_section_moved_in_an_edit_says_so(emulator: Emulator, tmp_path: Path) -> None:
-    config = tmp_path / "reload.yaml"
-    config.write_text("knowledge:\n  reload_seconds: 0.2\n", encoding="utf-8")
-    user = User(emulator)
-    bot = careers_bot(emulator, tmp_path, args=("--config", str(config)))
-    try:
-        user.say("apa itu backend developer?")
-        (answer,) = user.replies()
-        assert answer["text"].startswith("<b>Apa Itu Backend Developer?</b>")
-        path = tmp_path / "knowledge" / "2025-01-01-backend.md"
-        edited = path.read_text(encoding="utf-8").replace(
-            "#### Apa Itu Backend Developer?",
-            "#### Sejarah Singkat\n\nProfesi ini lahir bersama web dinamis.\n\n#### Apa Itu Backend Developer?",
-        )
-        path.write_text(edited, encoding="utf-8")
-        assert eventually(lambda: "reloaded: 3 articles" in bot.output(), timeout=30), bot.output()
+def test_a_button_whose_article_was_removed_says_so(reloading: Reloading) -> None:
+    user, answer = reloading.user, reloading.answer
+    user.command("/topik")
+    (topics,) = user.replies()
+    user.press(topics, button(topics, "Karier IT (3)"))
+    listing = user.current(topics, changed_from=topics["text"])
+    (reloading.knowledge / "2025-01-01-backend.md").unlink()
+    assert eventually(lambda: "reloaded: 2 articles" in reloading.bot.output(), timeout=30), reloading.bot.output()
 
-        # The old button's sections are read by position: they now point at other sections.
-        user.press(answer, button(answer, TEXTS.button_other_answers))
-        assert user.notice() == TEXTS.article_gone
-        assert user.current(answer)["text"] == answer["text"]
-    finally:
-        bot.stop()
-    assert "Traceback" not in bot.output()
+    user.press(topics, button(listing, "Mengenal Backend Developer"))
+    assert user.notice() == TEXTS.article_gone
+
+    user.press(answer, button(answer, TEXTS.button_other_answers))
+    assert user.notice() == TEXTS.article_gone
+    user.press(answer, button(answer, TEXTS.button_helpful))
+    assert user.notice() == TEXTS.article_gone
+    assert user.current(answer)["text"] == answer["text"]  # the message is left as it was
+
+
+def test_a_button_whose_section_moved_in_an_edit_says_so(reloading: Reloading) -> None:
+    user, answer = reloading.user, reloading.answer
+    path = reloading.knowledge / "2025-01-01-backend.md"
+    edited = path.read_text(encoding="utf-8").replace(
+        "#### Apa Itu Backend Developer?",
+        "#### Sejarah Singkat\n\nProfesi ini lahir bersama web dinamis.\n\n#### Apa Itu Backend Developer?",
+    )
+    path.write_text(edited, encoding="utf-8")
+    assert eventually(lambda: "reloaded: 3 articles" in reloading.bot.output(), timeout=30), reloading.bot.output()
+
+    # The old button's sections are read by position: they now point at other sections.
+    user.press(answer, button(answer, TEXTS.button_other_answers))
+    assert user.notice() == TEXTS.article_gone
+    assert user.current(answer)["text"] == answer["text"]

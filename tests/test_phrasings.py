@@ -58,7 +58,7 @@ def test_a_paraphrase_of_a_taught_phrasing_is_answered_from_its_section(
     settings: Settings, write_corpus: WriteCorpus, question: str
 ) -> None:
     before = decide(settings, corpus(write_corpus), question)
-    assert before.kind != "answer" or before.answer.section.heading != "Sertifikasi Jaringan"  # type: ignore[union-attr]
+    assert before.kind != "answer" or before.answer.section.heading != "Sertifikasi Jaringan"  # type: ignore[union-attr]  # an answer comes with kind "answer"
     after = decide(settings, corpus(write_corpus, TAUGHT), question)
     assert after.kind == "answer" and after.answer is not None
     assert (after.answer.article.id, after.answer.section.heading) == ("2025-01-02-network", "Sertifikasi Jaringan")
@@ -87,7 +87,7 @@ def test_a_plain_phrasing_is_answered_from_the_section_that_answers_it(
     settings: Settings, write_corpus: WriteCorpus
 ) -> None:
     after = decide(settings, corpus(write_corpus, TAUGHT), "perusahaan ISP nyari sertifikat apa")
-    assert after.kind == "answer" and after.answer.section.heading == "Sertifikasi Jaringan"  # type: ignore[union-attr]
+    assert after.kind == "answer" and after.answer.section.heading == "Sertifikasi Jaringan"  # type: ignore[union-attr]  # an answer comes with kind "answer"
 
 
 def test_phrasings_survive_the_index_cache(

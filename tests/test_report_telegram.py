@@ -20,7 +20,7 @@ from test_report_page import Page
 from bot.digest import schedule, week_label
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings, load_settings
-from bot.store import Entry
+from bot.store import Entry, Store
 from bot.telegram_app import build_application
 
 TEXTS = load_settings(env={}).texts
@@ -75,7 +75,7 @@ def digest_settings(settings: Settings, emulator: Emulator, admins: tuple[int, .
     return dataclasses.replace(settings, token=TOKEN, telegram=telegram, report=report)
 
 
-async def run_weekly_job(settings: Settings, kb: KnowledgeBase, store) -> None:  # noqa: ANN001
+async def run_weekly_job(settings: Settings, kb: KnowledgeBase, store: Store) -> None:
     """Build the bot as `run` does, and run the job its start-up scheduled."""
     app = build_application(settings, kb, store=store)
     async with app:

@@ -294,7 +294,7 @@ def test_a_failing_handler_gives_a_polite_reply_and_logs_the_traceback(
     def broken(question: str, *context: object, **more: object) -> NoReturn:
         raise RuntimeError("index exploded")
 
-    app.bot_data["dialog"].ask = broken
+    app.bot_data.dialog.ask = broken
     with caplog.at_level(logging.ERROR):
         process(app, message("apa itu backend developer?"), message("/help"))
     error, help_text = recorder.sent()
@@ -308,7 +308,7 @@ def test_a_pressed_button_whose_reply_asks_for_an_answer_sends_a_new_message(
     app: Application, recorder: Recorder, tg_settings: Settings
 ) -> None:
     """Telegram takes only an inline keyboard with an edit: the reply field needs a message of its own."""
-    dialog = app.bot_data["dialog"]
+    dialog = app.bot_data.dialog
     dialog.press = lambda data, user: dataclasses.replace(dialog.ask_prompt(), edit=True)
     process(app, callback("x"))
     assert recorder.sent("editMessageText") == []
@@ -363,24 +363,27 @@ def test_the_token_never_reaches_the_logs(app: Application, caplog: pytest.LogCa
     assert TOKEN not in caplog.text
 
 
-def test_the_bot_reloads_changed_articles_in_the_background(tg_settings: Settings, write_corpus: WriteCorpus) -> None:
+def test_the_bot_reloads_changed_articles_in_the_background_until_it_stops(
+    tg_settings: Settings, write_corpus: WriteCorpus, log: SqliteStore
+) -> None:
     from bot.source import ArticleFolder
 
     folder_path = write_corpus({"a.md": article("Docker", "#### Container\n\nContainer berbagi kernel.\n")})
     folder = ArticleFolder(tg_settings, folder_path)
-    app = build_application(tg_settings, folder.load(), request=Recorder(), folder=folder)
+    app = build_application(tg_settings, folder.load(), request=Recorder(), folder=folder, store=log)
     (folder_path / "b.md").write_text(
         article("Kubernetes", "#### Pod\n\nPod adalah unit terkecil di Kubernetes.\n"), encoding="utf-8"
     )
 
     async def scenario() -> str:
         async with app:
-            await app.post_init(app)
-            task = app.bot_data["reload_task"]
-            assert await app.bot_data["reloader"].check()  # what the task does every reload_seconds
-            await app.post_shutdown(app)
-            await asyncio.gather(task, return_exceptions=True)
-            assert task.cancelled()
-            return app.bot_data["dialog"].ask("apa itu pod kubernetes").kind
+            await app.start()
+            tasks = app.bot_data.tasks
+            assert [t.get_name() for t in tasks if not t.done()] == ["reload-articles", "prune-daily"]
+            assert app.bot_data.reloader is not None
+            assert await app.bot_data.reloader.check()  # what the reload task does every reload_seconds
+            await app.stop()  # cancels the background tasks and waits for them
+            assert all(t.cancelled() for t in tasks)
+            return app.bot_data.dialog.ask("apa itu pod kubernetes").kind
 
     assert asyncio.run(scenario()) == "answer"

@@ -4,69 +4,19 @@ from __future__ import annotations
 
 import select
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import CAREERS, article
-from emulator_client import TOKEN, BotProcess, Emulator, User, emulator_missing, eventually, free_port
+from emulator_client import TOKEN, WEBHOOK_SECRET, User, Webhook, emulator_missing, eventually, message_update
 
 from bot.telegram_app import webhook_path, webhook_secret
 
 pytestmark = pytest.mark.e2e
 
-SECRET = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)}
 BIG = 95 * 1024 * 1024
-
-
-class Webhook:
-    """`python -m bot run --webhook` on a free port, with its emulator."""
-
-    def __init__(self, root: Path, files: dict[str, str]) -> None:
-        knowledge = root / "knowledge"
-        knowledge.mkdir(parents=True)
-        for name, text in files.items():
-            (knowledge / name).write_text(text, encoding="utf-8")
-        config = root / "local.yaml"
-        config.write_text("telegram:\n  listen: 127.0.0.1\n  rate_limit: false\n", encoding="utf-8")
-        self.emulator = Emulator()
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.url = f"{self.base}/{webhook_path(TOKEN)}"
-        self.bot = BotProcess(
-            self.emulator,
-            knowledge,
-            root / "data",
-            root / "bot.log",
-            extra_env={"PORT": str(self.port), "WEBHOOK_URL": "https://bot.example.test"},
-            args=("--webhook", "--config", str(config)),
-        )
-
-    def health(self) -> httpx.Response | None:
-        """GET /healthz, or None while nothing listens."""
-        try:
-            return httpx.get(f"{self.base}/healthz", timeout=5)
-        except httpx.TransportError:
-            assert self.bot.process.poll() is None, self.bot.output()
-            return None
-
-    def wait_ready(self, timeout: float = 90) -> list[int]:
-        """The /healthz statuses seen until it says 200 (polling another process)."""
-        seen: list[int] = []
-        deadline = time.monotonic() + timeout
-        while not seen or seen[-1] != 200:
-            assert time.monotonic() < deadline, f"not ready: {seen}\n{self.bot.output()}"
-            response = self.health()
-            if response is not None and (not seen or seen[-1] != response.status_code):
-                seen.append(response.status_code)
-            time.sleep(0.05)
-        return seen
-
-    def stop(self) -> None:
-        self.bot.stop()
-        self.emulator.stop()
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +73,8 @@ def offer_body(port: int, path: str, headers: dict[str, str], size: int, chunked
     [
         pytest.param("/some/other/path", {}, False, "404", id="unknown-path"),
         pytest.param("WEBHOOK", {}, False, "403", id="no-secret"),
-        pytest.param("WEBHOOK", SECRET, False, "413", id="content-length"),
-        pytest.param("WEBHOOK", SECRET, True, "413", id="chunked"),
+        pytest.param("WEBHOOK", WEBHOOK_SECRET, False, "413", id="content-length"),
+        pytest.param("WEBHOOK", WEBHOOK_SECRET, True, "413", id="chunked"),
     ],
 )
 def test_a_95_mb_body_is_refused_before_it_is_read(
@@ -146,24 +96,12 @@ def test_an_unknown_path_is_404_and_healthz_counts_the_articles(hook: Webhook) -
     assert health.status_code == 200 and health.json() == {"status": "ok", "articles": 3}
 
 
-def update(user: User, text: str, update_id: int) -> dict:
-    return {
-        "update_id": update_id,
-        "message": {"message_id": 1, "date": int(time.time()), "chat": user.chat, "from": user.user, "text": text},
-    }
-
-
 def test_an_update_posted_three_times_is_answered_once(hook: Webhook) -> None:
     user = User(hook.emulator)
-    again = update(user, "gaji network engineer", 777_000 + user.id)
+    again = message_update(user, "gaji network engineer", 777_000 + user.id)
     for _ in range(3):
-        assert httpx.post(hook.url, json=again, headers=SECRET, timeout=10).status_code == 200
-    assert (
-        httpx.post(
-            hook.url, json=update(user, "apa itu frontend developer", 778_000 + user.id), headers=SECRET, timeout=10
-        ).status_code
-        == 200
-    )
+        hook.post(again)
+    hook.post(message_update(user, "apa itu frontend developer", 778_000 + user.id))
     replies = user.replies(2)
     assert [r["text"].split("</b>")[0] for r in replies] == [
         "<b>Berapa Gaji Network Engineer?",
@@ -177,7 +115,7 @@ def test_an_update_posted_three_times_is_answered_once(hook: Webhook) -> None:
     "body", [b"{not json", b"[]", b"null", b'"x"', b"{}", b'{"update_id": "x"}', b'{"update_id": 5, "message": 3}']
 )
 def test_a_body_that_is_not_an_update_is_refused_with_400(hook: Webhook, body: bytes) -> None:
-    assert httpx.post(hook.url, content=body, headers=SECRET, timeout=5).status_code == 400
+    assert httpx.post(hook.url, content=body, headers=WEBHOOK_SECRET, timeout=5).status_code == 400
     assert hook.health().status_code == 200
 
 

@@ -57,8 +57,8 @@ def open_reader(settings: Settings) -> QueuedStore:
             d.buffer,
             d.connect_timeout,
         )
-    from bot.store.sqlite import FILE, SqliteStore
+    from bot.store.sqlite import SqliteStore, log_file
 
     return SqliteStore(
-        settings.data_dir / FILE, settings.log.retention_days, settings.log_salt, settings.database.buffer
+        log_file(settings.data_dir), settings.log.retention_days, settings.log_salt, settings.database.buffer
     )

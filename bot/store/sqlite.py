@@ -17,6 +17,11 @@ FILE = "questions.sqlite3"
 SALT_FILE = "log-salt"
 
 
+def log_file(data_dir: Path) -> Path:
+    """Where the SQLite question log lives in the data folder."""
+    return data_dir / FILE
+
+
 class SqliteStore(QueuedStore):
     """Everything the bot keeps, in `<data_dir>/questions.sqlite3`."""
 
@@ -40,7 +45,7 @@ class SqliteStore(QueuedStore):
     @classmethod
     def open(cls, data_dir: Path, retention_days: int, salt: str | None = None, buffer: int = 10_000) -> SqliteStore:
         """The log in `data_dir`, salted with `salt` or a random salt kept beside it; writer started."""
-        store = cls(data_dir / FILE, retention_days, salt, buffer)
+        store = cls(log_file(data_dir), retention_days, salt, buffer)
         store.start()
         return store
 

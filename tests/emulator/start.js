@@ -8,7 +8,7 @@
 //     update until a later `offset` confirms it (as Telegram does);
 //   - /sendCommand without entities is refused instead of crashing the process.
 // Control routes for fault tests: POST /_control/outage {seconds} makes the bot API drop
-// connections for a while (the user API keeps working); POST /_control/fail {method, count,
+// connections for a while (the user API keeps working; {seconds: 0} ends an outage); POST /_control/fail {method, count,
 // status, retry_after, description} answers the next `count` calls of `method` with an error
 // (default HTTP 429 with retry_after); POST
 // /_control/callback_answers lists the bot's answerCallbackQuery calls (notices it showed);
