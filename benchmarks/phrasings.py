@@ -23,10 +23,10 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bot.dialog import Dialog  # noqa: E402
-from bot.evaluation import Question, Report, asker, evaluate, load_questions  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.source import ArticleFolder  # noqa: E402
+from bot.dialog import Dialog  # noqa: E402 - importable only after sys.path holds the project
+from bot.evaluation import Question, Report, asker, evaluate, load_questions  # noqa: E402 - importable only after sys.path holds the project
+from bot.settings import load_settings  # noqa: E402 - importable only after sys.path holds the project
+from bot.source import ArticleFolder  # noqa: E402 - importable only after sys.path holds the project
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -142,8 +142,8 @@ def build_application(
         .post_init(_post_init)
     )
     if settings.telegram.rate_limit:
-        # The library types the default builder for a rate limiter that takes no per-call arguments.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        limiter = AIORateLimiter(max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # the default builder is typed for a limiter without per-call arguments
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
