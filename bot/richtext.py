@@ -80,7 +80,7 @@ def strip_spans(spans: tuple[Span, ...]) -> tuple[Span, ...]:
     return tuple(s for s in items if s.text)
 
 
-_SENTENCE_END = re.compile(r"[.!?…](?=\s)")
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
 
 
 def trim(blocks: tuple[Block, ...], budget: int) -> tuple[Block, ...]:
@@ -104,10 +104,18 @@ def trim(blocks: tuple[Block, ...], budget: int) -> tuple[Block, ...]:
 
 def _cut(b: Block, budget: int) -> Block:
     """One block shortened to `budget` characters, at a sentence end when there is one."""
-    text = b.text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, budget)]
-    limit = ends[-1] if ends and ends[-1] > budget // 3 else max(1, text.rfind(" ", 0, budget))
+    limit = cut_point(b.text, budget, budget // 3) or max(1, b.text.rfind(" ", 0, budget))
     return replace(b, spans=(*strip_spans(head(b.spans, limit)), Span(" …")))
+
+
+def cut_point(text: str, limit: int, floor: int) -> int:
+    """Where to cut `text` within `limit` characters: after its last sentence (or line) ending
+    there, then at its last space, either past `floor`; 0 when neither is."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
+    if ends and ends[-1] > floor:
+        return ends[-1]
+    space = text.rfind(" ", 0, limit)
+    return space if space > floor else 0
 
 
 def head(spans: tuple[Span, ...], limit: int) -> tuple[Span, ...]:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.richtext import Block, Span, head, line, prefix
+from bot.richtext import Block, Span, cut_point, head, line, prefix
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units of the visible text
 ELLIPSIS = "…"
-_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
 
 
 def render(blocks: Sequence[Block], footer: Sequence[Block] = (), limit: int = MAX_MESSAGE) -> str:
@@ -116,12 +114,7 @@ def _cut_block(b: Block, room: int) -> Block | None:
     limit = len(text)
     while limit and visible_length(text[:limit]) > room:
         limit -= max(1, (visible_length(text[:limit]) - room) // 2)
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
-    if ends and ends[-1] > limit // 2:
-        limit = ends[-1]
-    else:
-        space = text.rfind(" ", 0, limit)
-        limit = space if space > limit // 2 else limit
+    limit = cut_point(text, limit, limit // 2) or limit
     spans = list(head(b.spans, limit))
     spans[-1] = replace(spans[-1], text=spans[-1].text.rstrip())
     return replace(b, spans=tuple(spans))
