@@ -122,6 +122,29 @@ def test_a_price_question_is_declined_when_no_article_names_a_price(
     assert best is not None and "Rp 2.000.000" in best.text
 
 
+def test_a_duration_question_is_declined_with_the_contact_line_when_no_duration_is_given(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
+    body = (
+        "#### Materi Training\n\nTraining Flutter membahas widget, state dan navigasi, langsung praktik di "
+        "setiap pertemuan tanpa lama menunggu.\n"
+    )
+    timed = body + "\n#### Berapa Lama Training Flutter?\n\nTraining berlangsung 5 hari, 6 jam per hari.\n"
+    answerer = Answerer(
+        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Flutter", body)})),
+        settings.retrieval,
+        settings.language,
+    )
+    declined = answerer.decide("training flutter brp lama?")
+    assert (declined.kind, declined.reason, declined.contact) == ("none", "no duration", True)
+    answered = Answerer(
+        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Flutter", timed)})),
+        settings.retrieval,
+        settings.language,
+    ).decide("training flutter berapa lama?")
+    assert answered.answer is not None and "5 hari" in answered.answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "section"),
     [
