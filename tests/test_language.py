@@ -122,6 +122,23 @@ def test_a_price_question_is_declined_when_no_article_names_a_price(
     assert best is not None and "Rp 2.000.000" in best.text
 
 
+def test_whether_something_costs_anything_is_answered_by_free_or_licence(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
+    body = (
+        "#### Kenapa PostgreSQL?\n\nPostgreSQL bersifat open source: kamu tidak perlu bayar biaya lisensi "
+        "untuk memakainya di perusahaan.\n"
+    )
+    answerer = Answerer(
+        KnowledgeBase.load(settings, write_corpus({"a.md": article("Mengenal PostgreSQL", body)})),
+        settings.retrieval,
+        settings.language,
+    )
+    decision = answerer.decide("pake postgresql harus bayar lisensi ga?")
+    assert decision.kind == "answer"
+    assert decision.answer is not None and "tidak perlu bayar biaya lisensi" in decision.answer.text
+
+
 def test_a_duration_question_is_declined_with_the_contact_line_when_no_duration_is_given(
     settings: Settings, write_corpus: WriteCorpus
 ) -> None:
