@@ -139,6 +139,29 @@ def test_whether_something_costs_anything_is_answered_by_free_or_licence(
     assert decision.answer is not None and "tidak perlu bayar biaya lisensi" in decision.answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        pytest.param("bisa bikinin docker compose buat project laravel aku ga?", "none", id="make-it-for-me"),
+        pytest.param("tolong buatin file docker compose dong", "none", id="please-make"),
+        pytest.param("cara bikin docker compose gimana?", "answer", id="how-to-make-it-is-a-question"),
+    ],
+)
+def test_asking_the_bot_to_do_a_job_is_declined(
+    settings: Settings, write_corpus: WriteCorpus, question: str, kind: str
+) -> None:
+    body = (
+        "#### Cara Membuat Docker Compose\n\nDocker compose dibuat dengan menulis file docker-compose.yml "
+        "yang berisi layanan project, lalu jalankan docker compose up.\n"
+    )
+    answerer = Answerer(
+        KnowledgeBase.load(settings, write_corpus({"a.md": article("Belajar Docker", body)})),
+        settings.retrieval,
+        settings.language,
+    )
+    assert answerer.decide(question).kind == kind
+
+
 def test_a_duration_question_is_declined_with_the_contact_line_when_no_duration_is_given(
     settings: Settings, write_corpus: WriteCorpus
 ) -> None:
