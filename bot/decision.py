@@ -220,7 +220,9 @@ class Answerer:
             result = self.knowledge.search(text)
             return judge(result, self.settings, self.intents)
         prefer = self.knowledge.article_index(topic.article)
-        result = self.knowledge.search(text, prefer=prefer, subject=topic.subject, section=topic.section)
+        question, named = self._naming_topic(text, prefer)
+        subject = " ".join((topic.subject, *named))
+        result = self.knowledge.search(question, prefer=prefer, subject=subject, section=topic.section)
         decision = judge(result, self.settings, self.intents)
         return Decision(
             decision.kind,
@@ -232,6 +234,24 @@ class Answerer:
             subject=topic.subject,
             suggestions=decision.suggestions,
         )
+
+    def _naming_topic(self, text: str, article: int | None) -> tuple[str, list[str]]:
+        """The message without the words that point back at the topic by its title's words
+        ("trainingnya bahas apa aja?" after a training: "training" names the topic, the rest
+        asks), and those words: they help find the article, not the section."""
+        if article is None:
+            return text, []
+        title = set(self.normalizer.terms(self.knowledge.articles[article].title))
+        kept: list[str] = []
+        named: list[str] = []
+        for w in self.normalizer.words(text):
+            bare = self.normalizer.bare(w)
+            pointing = bare != w and w not in self._idioms
+            names = pointing and bool(set(self.normalizer.terms(bare)) & title)
+            (named if names else kept).append(bare if pointing else w)
+        if not named or not self.normalizer.content_words(" ".join(kept)):
+            return text, []
+        return " ".join(kept), named
 
     def _starts(self, text: str, phrases: list[tuple[str, ...]]) -> bool:
         words = tuple(self.normalizer.words(text))

@@ -165,3 +165,31 @@ def test_a_long_section_shows_the_item_that_answers_after_its_lead_in(
     assert text.startswith("Berikut alasan kenapa kamu perlu belajar RouterOS: …")
     assert "Ujian MTCNA berfokus pada pemahaman RouterOS." in text
     assert "Alasan 1" not in text
+
+
+FLUTTER = article(
+    "Training Flutter: Kenalan dengan Syntax Penting",
+    "## Kenapa Belajar Syntax Flutter Itu Penting?\n\n"
+    "Syntax dasar Dart dan Flutter membuat kamu paham cara widget disusun sebelum membuat aplikasi.\n\n"
+    "## Apa yang Akan Dipelajari?\n\n"
+    "- Widget dasar dan layout\n- State management sederhana\n- Navigasi antar halaman\n\n"
+    "## Untuk Siapa Training Ini Cocok?\n\n"
+    "Mahasiswa, developer web yang ingin pindah ke mobile, dan siapa saja yang baru mulai.\n",
+)
+LARAVEL = article(
+    "Belajar Laravel",
+    "## Routing\n\nDi bagian ini kita bahas routing Laravel dan controller.\n",
+)
+
+
+def test_a_follow_up_naming_the_topic_by_pointing_back_is_answered_by_the_kind_it_asks(
+    settings: Settings, write_corpus: WriteCorpus
+) -> None:
+    folder = write_corpus({"2025-11-17-flutter.md": FLUTTER, "2025-08-07-laravel.md": LARAVEL})
+    dialog = Dialog(settings, KnowledgeBase.load(settings, folder))
+    first = dialog.turn("aku mau mulai flutter, knp harus paham syntax dasarnya dulu?", chat="c")
+    assert first.decision is not None and first.decision.answer is not None
+    assert first.decision.answer.section.heading == "Kenapa Belajar Syntax Flutter Itu Penting?"
+    turn = dialog.turn("trainingnya bahas apa aja?", chat="c")
+    assert turn.decision is not None and turn.decision.answer is not None
+    assert (turn.decision.kind, turn.decision.answer.section.heading) == ("answer", "Apa yang Akan Dipelajari?")
