@@ -356,6 +356,8 @@ class Retriever:
         if not self.method.repair:
             return word if self.repair.is_known(word) else None
         fixed = self.repair.repair(word)
+        if fixed == word:
+            return self.repair.standard(word)
         return self.normalizer.canonical(fixed) if fixed and fixed != word else fixed
 
     def search(

@@ -47,6 +47,20 @@ def test_repair_maps_informal_forms_and_typos_to_known_words(repair: WordRepair,
     assert (result if result is None else repair.stem(result)) == (fixed if fixed is None else repair.stem(fixed))
 
 
+@pytest.mark.parametrize(
+    ("word", "standard"),
+    [
+        pytest.param("milih", "memilih", id="informal-verb-the-articles-mostly-write-in-full"),
+        pytest.param("nilai", "nilai", id="a-word-commoner-than-its-verb-stays"),
+        pytest.param("buka", "buka", id="a-prefix-that-is-not-me-stays"),
+    ],
+)
+def test_known_informal_verbs_take_their_standard_form(normalizer: Normalizer, word: str, standard: str) -> None:
+    known = Counter({"memilih": 90, "milih": 3, "nilai": 40, "menilai": 4, "buka": 5, "membuka": 50})
+    repair = WordRepair(known, normalizer.stem, {normalizer.stem(w) for w in known}, normalizer.canonical)
+    assert repair.standard(word) == standard
+
+
 def test_split_compounds_are_joined(repair: WordRepair) -> None:
     assert repair.join("corel", "draw") == "coreldraw"
     assert repair.join("corel", "lain") is None
