@@ -48,8 +48,13 @@ class Intents:
 
     def phrase(self, text: str) -> str:
         """Text as space-delimited normalized words, for phrase matching ("gajinya" as "gaji")."""
-        bare = self.normalizer.bare
-        return " " + " ".join(bare(w) for w in self.normalizer.words(text) if w not in _FILLERS) + " "
+        words = (self._bare(w) for w in self.normalizer.words(text) if w not in _FILLERS)
+        return " " + " ".join(words) + " "
+
+    def _bare(self, word: str) -> str:
+        """A word without its pointing suffix, in its standard form ("minusnya" -> "kekurangan")."""
+        bare = self.normalizer.bare(word)
+        return self.normalizer.canonical(bare) if bare != word else word
 
     def _cue(self, text: str) -> re.Pattern[str] | None:
         """A cue phrase as a pattern; its words may be one word apart ('harus aku lakukan')."""

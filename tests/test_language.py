@@ -91,6 +91,9 @@ class TestIntents:
             pytest.param("kelas ini cocok buat siapa", ("audience",), id="audience"),
             pytest.param("kalo jadi DBA gajinya brp sebulan?", ("salary", "amount"), id="salary-with-pointing-suffix"),
             pytest.param("sesi live coding disuruh ngapain?", (), id="a-session-is-not-a-duration"),
+            pytest.param("minusnya apa aja?", ("drawback", "list"), id="synonym-with-pointing-suffix"),
+            pytest.param("kelas flutter mulai tgl brp?", ("schedule",), id="schedule-abbreviated"),
+            pytest.param("laravel yg ngembangin siapa?", ("creator",), id="creator-informal"),
             pytest.param("networking itu seru", (), id="none"),
         ],
     )
