@@ -97,6 +97,8 @@ def _without_prefix(word: str) -> Iterator[str]:
     yield word
     if word[0] in _VOWELS and len(word) > 3:
         yield "h" + word  # a dropped initial h: ancur -> hancur, abis -> habis
+    if word.startswith("se") and len(word) > 6:
+        yield word[2:]  # sepenting -> penting ("as important as")
     if word.startswith("nge") and len(word) > 5:
         yield word[3:]  # ngecek -> cek
     if word.startswith("ng") and len(word) > 4 and word[2] in _VOWELS:

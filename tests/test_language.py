@@ -23,7 +23,17 @@ def normalizer(settings: Settings) -> Normalizer:
 @pytest.fixture
 def repair(normalizer: Normalizer) -> WordRepair:
     known = Counter(
-        {"hilangkan": 2, "cepat": 5, "lakukan": 3, "photoshop": 9, "human": 4, "coreldraw": 2, "hitung": 1, "kirim": 1}
+        {
+            "hilangkan": 2,
+            "cepat": 5,
+            "lakukan": 3,
+            "photoshop": 9,
+            "human": 4,
+            "coreldraw": 2,
+            "hitung": 1,
+            "kirim": 1,
+            "penting": 6,
+        }
     )
     stems = {normalizer.stem(w): i for i, w in enumerate(known)}
     return WordRepair(known, normalizer.stem, stems, normalizer.canonical)
@@ -37,6 +47,7 @@ def repair(normalizer: Normalizer) -> WordRepair:
         pytest.param("lakuin", "lakukan", id="in-suffix"),
         pytest.param("ngitung", "hitung", id="ng-prefix-h"),
         pytest.param("ngirim", "kirim", id="ng-prefix-k"),
+        pytest.param("sepenting", "penting", id="se-prefix"),
         pytest.param("photosop", "photoshop", id="dropped-letter"),
         pytest.param("hujan", None, id="short-words-are-not-guessed"),
         pytest.param("timnas", None, id="unknown-stays-unknown"),
