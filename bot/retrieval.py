@@ -62,9 +62,8 @@ class Method:
     context_bonus: float = 0.25  # how much a follow-up favours the article the chat is about
     heading_bonus: float = 0.3  # how much a heading that alone (in its article) names a question word adds
     section_bonus: float = 0.1  # how much of a section share a follow-up adds to the section just shown
-    kind_bonus: float = (
-        0.1  # share a section whose heading fits the kind of question gains, even holding no question word
-    )
+    # Share a section fitting the kind of question gains when no section of its article holds its words.
+    kind_bonus: float = 0.1
     # Weight, for choosing the section and passage, of a word only in a clause that asks nothing.
     background_weight: float = 0.5
 
@@ -398,11 +397,7 @@ class Retriever:
         extra_ids = np.array([self.vocabulary[t] for t in extra], dtype=np.int64)
         need = max(limit, m.pool, m.related_pool)
         sections, article, share = self._section_scores(query, ids, need, prefer, extra_ids, within)
-        # Whether another section of the same article holds one of the question's own words.
-        owners = self.section_article[sections]
-        worded = np.zeros(len(self.articles), dtype=bool)
-        worded[owners[share > 0]] = True
-        worded = worded[owners]
+        worded = self._worded(sections, share) if query.kinds else None
         if prefer_section is not None:
             # A follow-up is likelier about the section just shown than about its neighbours.
             share[sections == prefer_section] = np.minimum(1.0, share[sections == prefer_section] + m.section_bonus)
@@ -410,11 +405,11 @@ class Retriever:
         order = _top(base, need)
         ranked, ranked_base = sections[order], base[order]
         pool = order[: max(limit, m.pool)]
-        if query.kinds:
-            # The kind of question only decides among sections that match its words.
+        if worded is not None:
+            # The kind of question decides among sections that match its words, and alone where
+            # no section of an article holds them ("bahas apa aja?" about a course).
             n = sections[pool]
             fit = self.intents.fit(query.kinds, self.heading_kinds[n], self.section_kinds[n], self.heading_avoid[n])
-            # Words no section of an article holds ("bahas apa aja?" about a course) leave it to the kind.
             bonus = np.where(worded[pool], 0.0, m.kind_bonus * np.maximum(fit, 0))
             share[pool] = share[pool] * (1 - m.intent_weight + m.intent_weight * fit) + bonus
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
@@ -425,6 +420,14 @@ class Retriever:
         )
         best, query = self._with_taught(best, query, ids, position, within, limit)
         return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
+
+    def _worded(self, sections: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """Per section, whether some section of its article holds one of the question's own words."""
+        owners = self.section_article[sections]
+        worded = np.zeros(len(self.articles), dtype=bool)
+        worded[owners[share > 0]] = True
+        held: np.ndarray = worded[owners]
+        return held
 
     def _with_taught(
         self,
