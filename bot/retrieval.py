@@ -443,10 +443,21 @@ class Retriever:
         matched = np.flatnonzero(scores > 0)
         if not len(matched):
             return matched
-        order = matched[np.argsort(-scores[matched], kind="stable")]
-        enough = int(np.searchsorted(np.cumsum(self.sections_per_article[order]), need))
+        # Only the best few articles need sorting: every article has a section, so the best
+        # `need` hold enough sections (a blog of empty articles falls back to sorting them all).
+        # The floor is the score where the running count of sections reaches `need`, which
+        # does not depend on how tied articles are ordered.
+        order = matched
+        if need < len(matched):
+            order = matched[np.argpartition(-scores[matched], need - 1)[:need]]
+        order = order[np.argsort(-scores[order], kind="stable")]
+        sections = np.cumsum(self.sections_per_article[order])
+        if sections[-1] < need and len(order) < len(matched):
+            order = matched[np.argsort(-scores[matched], kind="stable")]
+            sections = np.cumsum(self.sections_per_article[order])
+        enough = int(np.searchsorted(sections, need))
         floor = (1 - self.method.section_share) * scores[order[min(enough, len(order) - 1)]]
-        return np.sort(order[scores[order] >= floor])
+        return matched[scores[matched] >= floor]
 
     def _heading_rarity(self, present: sparse.coo_matrix, to_article: sparse.csr_matrix) -> sparse.csc_matrix:
         """Per (section, term) of a heading: the within-article IDF of the term over the article's
