@@ -181,10 +181,12 @@ class Retriever:
         owner = np.repeat(np.arange(n_sections), np.diff(docs.passage_start))
         passages = count("passages")
         body = (_membership(owner, n_sections) @ passages).tocsr()
-        self.passage_match = _saturate({"body": passages}, {"body": 1.0}, m)
+        # The words a passage opens with (a passage that opens with the question's subject is about
+        # it), as values beside the passage's matches, so one read of a passage's row gives both.
+        self.passage_match, self.passage_lead = _aligned(
+            _saturate({"body": passages}, {"body": 1.0}, m), _presence(count("lead")).tocsr()
+        )
         del passages
-        # The words a passage opens with: a passage that opens with the question's subject is about it.
-        self.passage_lead = _presence(count("lead")).tocsr()
         heading, title = count("heading"), count("title")
         # Which sections' headings name a term, and in how many headings of its article it is:
         # a heading that alone names a question's word points at its section.
@@ -346,9 +348,7 @@ class Retriever:
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
         position = _positions(ids, len(self.vocabulary))
-        best = tuple(
-            self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first
-        )
+        best = self._candidates(sections[pool[best_first]], scores[best_first], query, ids, position)
         best, query = self._with_taught(best, query, ids, position, within, limit)
         return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
 
@@ -365,7 +365,7 @@ class Retriever:
         similarity, n = self._phrasing_match((*query.words, *query.unknown))
         if similarity < self.method.phrasing_match or (within is not None and int(self.section_article[n]) != within):
             return best, query
-        taught = self._candidate(n, similarity, query, ids, position)
+        taught = self._candidates(np.array([n]), np.array([similarity]), query, ids, position)[0]
         others = tuple(c for c in best if c.section is not taught.section)
         known = set(self.phrasings_terms(n))
         unknown = tuple(w for w in query.unknown if self.normalizer.stem(w) not in known)
@@ -457,7 +457,8 @@ class Retriever:
             sections = np.cumsum(self.sections_per_article[order])
         enough = int(np.searchsorted(sections, need))
         floor = (1 - self.method.section_share) * scores[order[min(enough, len(order) - 1)]]
-        return matched[scores[matched] >= floor]
+        contenders: np.ndarray = matched[scores[matched] >= floor]
+        return contenders
 
     def _heading_rarity(self, present: sparse.coo_matrix, to_article: sparse.csr_matrix) -> sparse.csc_matrix:
         """Per (section, term) of a heading: the within-article IDF of the term over the article's
@@ -479,21 +480,48 @@ class Retriever:
         n = sections[:, None]
         return np.log((n + 1) / (df + 0.5)) / np.log((n + 1) / 0.5)
 
-    def _candidate(self, n: int, score: float, query: Query, ids: np.ndarray, position: np.ndarray) -> Candidate:
-        """A ranked section with its best passages; `position` maps term ids to columns of `ids`."""
+    def _candidates(
+        self, numbers: np.ndarray, scores: np.ndarray, query: Query, ids: np.ndarray, position: np.ndarray
+    ) -> tuple[Candidate, ...]:
+        """Ranked sections with their best passages; `position` maps term ids to columns of `ids`.
+
+        The passages of all the sections are read from the index at once.
+        """
+        starts, ends = self.passage_start[numbers], self.passage_start[numbers + 1]
+        rows = _ranges(starts, ends)
+        matches, leads = _dense_rows(self.passage_match, rows, position, len(ids), self.passage_lead)
+        (held,) = _dense_rows(self.heading_terms, numbers, position, len(ids))
+        bounds = np.concatenate(([0], np.cumsum(ends - starts))).tolist()
+        return tuple(
+            self._candidate(n, score, query, ids, matches[lo:hi], leads[lo:hi], held[k] > 0)
+            for k, (n, score, lo, hi) in enumerate(
+                zip(numbers.tolist(), scores.tolist(), bounds[:-1], bounds[1:], strict=True)
+            )
+        )
+
+    def _candidate(
+        self,
+        n: int,
+        score: float,
+        query: Query,
+        ids: np.ndarray,
+        matches: np.ndarray,
+        leads: np.ndarray,
+        held: np.ndarray,
+    ) -> Candidate:
+        """A ranked section with its best passages, from its passages' matches and lead words of the question's
+        terms, and the terms its heading holds."""
         m = self.method
         a, s = int(self.section_article[n]), int(self.section_index[n])
         article = self.articles[a]
         start, end = int(self.passage_start[n]), int(self.passage_start[n + 1])
         kinds = self.passage_kinds[start:end]
         evidence = self.intents.evidence_gain(query.kinds, kinds)
-        matches = _rows(self.passage_match, start, end, position, len(ids))
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.
-        held = _rows(self.heading_terms, n, n + 1, position, len(ids))[0] > 0
         weights = self.idf[ids] * np.where(held & m.passage_focus, m.heading_discount, 1.0)
         hits = matches @ weights
-        leads = _rows(self.passage_lead, start, end, position, len(ids)) @ weights
+        leads = leads @ weights
         # A passage that looks like an answer to the kind of question (a definition, a list of
         # steps) gains a share of the best passage's match.
         match = hits + m.lead_weight * leads
@@ -569,19 +597,22 @@ def _cover(matches: np.ndarray, weights: np.ndarray, best: int, limit: int) -> t
     return tuple(sorted(chosen))
 
 
-def _rows(matrix: sparse.csr_matrix, start: int, end: int, position: np.ndarray, width: int) -> np.ndarray:
-    """Dense matrix[start:end] restricted to the question's terms; `position` maps a term id to its column or -1.
-
-    The rows are contiguous, so their elements are one slice of the CSR arrays.
-    """
-    indptr = matrix.indptr[start : end + 1]
-    lo, hi = int(indptr[0]), int(indptr[-1])
-    columns = position[matrix.indices[lo:hi]]
+def _dense_rows(
+    matrix: sparse.csr_matrix, rows: np.ndarray, position: np.ndarray, width: int, *aligned: np.ndarray
+) -> list[np.ndarray]:
+    """Dense matrix[rows] restricted to the question's terms (`position` maps a term id to its column or -1),
+    and the same for each array of values `aligned` with the matrix's own."""
+    lo, hi = matrix.indptr[rows], matrix.indptr[rows + 1]
+    elements = _ranges(lo, hi)
+    columns = position[matrix.indices[elements]]
     found = columns >= 0
-    out = np.zeros((end - start, width), dtype=np.float32)
-    if found.any():
-        row = np.repeat(np.arange(end - start), np.diff(indptr))
-        out[row[found], columns[found]] = matrix.data[lo:hi][found]
+    row = np.repeat(np.arange(len(rows)), hi - lo)[found]
+    columns, elements = columns[found], elements[found]
+    out = []
+    for values in (matrix.data, *aligned):
+        dense = np.zeros((len(rows), width), dtype=np.float32)
+        dense[row, columns] = values[elements]
+        out.append(dense)
     return out
 
 
@@ -746,6 +777,34 @@ def _membership(owner: Sequence[int] | np.ndarray, groups: int) -> sparse.csr_ma
     owner = np.asarray(owner, dtype=np.int64)
     ones = np.ones(len(owner), dtype=np.float32)
     return sparse.csr_matrix((ones, (owner, np.arange(len(owner)))), shape=(groups, len(owner)))
+
+
+def _aligned(match: sparse.csr_matrix, lead: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """`match` with an entry wherever `lead` has one (zero where only `lead` has it), and `lead`'s values
+    aligned with those entries."""
+    match.sum_duplicates()
+    lead.sum_duplicates()
+    match_keys, lead_keys = _keys(match), _keys(lead)
+    place = np.minimum(np.searchsorted(match_keys, lead_keys), max(len(match_keys) - 1, 0))
+    if len(lead_keys) and (not len(match_keys) or (match_keys[place] != lead_keys).any()):
+        # Lead words are words of the passage, so this only guards against a tokenizer change.
+        union = np.union1d(match_keys, lead_keys)
+        data = np.zeros(len(union), dtype=np.float32)
+        data[np.searchsorted(union, match_keys)] = match.data
+        width = max(match.shape[1], 1)
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(union // width, minlength=match.shape[0]))))
+        match = sparse.csr_matrix((data, (union % width).astype(match.indices.dtype), indptr), shape=match.shape)
+        match_keys, place = union, np.searchsorted(union, lead_keys)
+    values = np.zeros(len(match_keys), dtype=np.float32)
+    values[place] = lead.data
+    return match, values
+
+
+def _keys(matrix: sparse.csr_matrix) -> np.ndarray:
+    """Each entry of a canonical CSR matrix as row * width + column, in ascending order."""
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    keys: np.ndarray = rows * max(matrix.shape[1], 1) + matrix.indices
+    return keys
 
 
 def _presence(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
