@@ -13,6 +13,7 @@ one holding the question's words that the heading and title do not already hold.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -208,7 +209,10 @@ class Retriever:
         self.unknown_idf = float(_idf(np.zeros(1), len(self.articles), m.idf)[0])
         self.section_df = (to_article @ _presence(section_match)).tocsc()
         self.article_match = article_match.tocsc()
-        self.section_match = section_match.tocsc()
+        # Heading rarity as values beside the section matches (a heading's words are the section's),
+        # so one read of a term's column gives both; CSC arrays are those of the transpose's CSR.
+        joined, self.heading_rare = _aligned(section_match.tocsc().T, self.heading_rare.T.tocsr())
+        self.section_match = joined.T.tocsc()
         starts = self.passage_start[:-1]
         has_passages = starts < self.passage_start[1:]
         self.section_kinds = np.zeros(n_sections, dtype=np.int64)
@@ -420,17 +424,17 @@ class Retriever:
             articles = self._contenders(article_scores, need)
         counts = self.sections_per_article[articles]
         sections = _ranges(self.section_start[articles], self.section_start[articles + 1])
-        df = _columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
+        (df,) = _dense_columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
         row = np.repeat(np.arange(len(articles)), counts)
         local = self._local_weights(df, counts)[row] * weight
         present = (df > 0)[row]
         reach = (local * present).sum(axis=1)
         places = _positions(sections, len(self.section_article))
-        matched = _columns(self.section_match, ids, places, len(sections))
+        matched, rare = _dense_columns(self.section_match, ids, places, len(sections), self.heading_rare)
         hits = (local * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
         if self.method.heading_bonus and len(ids):
-            rare = _columns(self.heading_rare, ids, places, len(sections)) @ weight
+            rare = rare @ weight
             share = np.minimum(1.0, share + self.method.heading_bonus * rare / weight.sum())
         return sections, article_scores[self.section_article[sections]], share
 
@@ -546,11 +550,14 @@ class Retriever:
         top = best[0].article.id
         floor = best[0].score * self.method.related_floor
         found: dict[str, Article] = {}
-        for n, score in zip(ranked, scores, strict=True):
-            article = self.articles[int(self.section_article[n])]
+        wanted = self.settings.related_articles
+        for a, score in zip(self.section_article[ranked].tolist(), scores.tolist(), strict=True):
+            article = self.articles[a]
             if article.id != top and score >= floor:
                 found.setdefault(article.id, article)
-        return tuple(found.values())[: self.settings.related_articles]
+                if len(found) >= wanted:
+                    break
+        return tuple(found.values())[:wanted]
 
 
 def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int) -> tuple[int, ...]:
@@ -560,7 +567,13 @@ def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int)
     def size(items: Sequence[int]) -> int:
         return sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)
 
-    if size(range(len(lengths))) <= budget:
+    # Characters before each passage, so a run of passages is sized without adding it up again.
+    before = list(itertools.accumulate(lengths, initial=0))
+
+    def run(first: int, last: int) -> int:
+        return before[last + 1] - before[first] + 2 * (last - first)
+
+    if run(0, len(lengths) - 1) <= budget:
         return tuple(range(len(lengths)))
     shown = sorted(chosen) if size(chosen) <= budget else [best]
     if max(shown) - min(shown) + 1 != len(shown):
@@ -568,11 +581,7 @@ def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int)
     lo, hi = shown[0], shown[-1]
     while True:
         grown = next(
-            (
-                w
-                for w in ((lo, hi + 1), (lo - 1, hi))
-                if 0 <= w[0] and w[1] < len(lengths) and size(range(w[0], w[1] + 1)) <= budget
-            ),
+            (w for w in ((lo, hi + 1), (lo - 1, hi)) if 0 <= w[0] and w[1] < len(lengths) and run(*w) <= budget),
             None,
         )
         if grown is None:
@@ -616,17 +625,25 @@ def _dense_rows(
     return out
 
 
-def _columns(matrix: sparse.csc_matrix, ids: np.ndarray, position: np.ndarray, height: int) -> np.ndarray:
-    """Dense matrix[:, ids] restricted to some rows; `position` maps a row to its place or -1.
+def _dense_columns(
+    matrix: sparse.csc_matrix, ids: np.ndarray, position: np.ndarray, height: int, *aligned: np.ndarray
+) -> list[np.ndarray]:
+    """Dense matrix[:, ids] restricted to some rows (`position` maps a row to its place or -1), and the same
+    for each array of values `aligned` with the matrix's own.
 
     Reading the CSC arrays directly costs what the question's terms hold, not the matrix size.
     """
-    out = np.zeros((height, len(ids)), dtype=np.float32)
-    for j, term in enumerate(ids):
-        lo, hi = matrix.indptr[term], matrix.indptr[term + 1]
-        places = position[matrix.indices[lo:hi]]
-        found = places >= 0
-        out[places[found], j] = matrix.data[lo:hi][found]
+    lo, hi = matrix.indptr[ids], matrix.indptr[ids + 1]
+    elements = _ranges(lo, hi)
+    places = position[matrix.indices[elements]]
+    found = places >= 0
+    column = np.repeat(np.arange(len(ids)), hi - lo)[found]
+    places, elements = places[found], elements[found]
+    out = []
+    for values in (matrix.data, *aligned):
+        dense = np.zeros((height, len(ids)), dtype=np.float32)
+        dense[places, column] = values[elements]
+        out.append(dense)
     return out
 
 
