@@ -426,12 +426,12 @@ class Retriever:
         sections = _ranges(self.section_start[articles], self.section_start[articles + 1])
         (df,) = _dense_columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
         row = np.repeat(np.arange(len(articles)), counts)
-        local = self._local_weights(df, counts)[row] * weight
-        present = (df > 0)[row]
-        reach = (local * present).sum(axis=1)
+        # Per article, then repeated for its sections: what a section can reach depends on its article only.
+        local = self._local_weights(df, counts) * weight
+        reach = (local * (df > 0)).sum(axis=1)[row]
         places = _positions(sections, len(self.section_article))
         matched, rare = _dense_columns(self.section_match, ids, places, len(sections), self.heading_rare)
-        hits = (local * matched).sum(axis=1)
+        hits = (np.take(local, row, axis=0) * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
         if self.method.heading_bonus and len(ids):
             rare = rare @ weight
