@@ -130,10 +130,6 @@ class SearchResult:
         return self.candidates[0].score if self.candidates else 0.0
 
 
-def _identity(terms: list[str]) -> list[str]:
-    return terms
-
-
 _CHUNK = 20_000  # documents counted at once
 
 
@@ -741,10 +737,10 @@ LEAD_WORDS = 6
 
 
 class _Counts:
-    """Count matrices made by scikit-learn's CountVectorizer, chunk by chunk.
+    """Count matrices (documents x terms), made chunk by chunk.
 
     The vocabulary grows as chunks arrive, so term lists never pile up for the whole blog:
-    CountVectorizer's memory grows with the tokens it counts at once.
+    the memory of counting grows with the tokens counted at once.
     """
 
     def __init__(self) -> None:
@@ -759,17 +755,19 @@ class _Counts:
             self._flush(name)
 
     def _flush(self, name: str) -> None:
-        from sklearn.feature_extraction.text import CountVectorizer  # only needed to build
-
         docs = self._pending.pop(name, [])
         if not docs:
             return
-        for terms in docs:
-            for t in terms:
-                self.vocabulary.setdefault(t, len(self.vocabulary))
-        vocabulary = self.vocabulary or {"_": 0}
-        counter = CountVectorizer(analyzer=_identity, vocabulary=vocabulary, dtype=np.float32)
-        self._chunks.setdefault(name, []).append(counter.transform(docs))
+        vocabulary = self.vocabulary
+        number = vocabulary.setdefault
+        # Each occurrence as one entry; summing the duplicates gives the counts, columns sorted.
+        indices = np.fromiter((number(t, len(vocabulary)) for terms in docs for t in terms), dtype=np.int32)
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum([len(terms) for terms in docs], out=indptr[1:])
+        shape = (len(docs), max(len(vocabulary), 1))
+        counts = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=shape)
+        counts.sum_duplicates()
+        self._chunks.setdefault(name, []).append(counts)
 
     def matrix(self, name: str) -> sparse.csr_matrix:
         """The field's counts (documents x terms), over the final vocabulary."""
