@@ -629,17 +629,15 @@ def _dense_columns(
 
     Reading the CSC arrays directly costs what the question's terms hold, not the matrix size.
     """
-    lo, hi = matrix.indptr[ids], matrix.indptr[ids + 1]
-    elements = _ranges(lo, hi)
-    places = position[matrix.indices[elements]]
-    found = places >= 0
-    column = np.repeat(np.arange(len(ids)), hi - lo)[found]
-    places, elements = places[found], elements[found]
-    out = []
-    for values in (matrix.data, *aligned):
-        dense = np.zeros((height, len(ids)), dtype=np.float32)
-        dense[places, column] = values[elements]
-        out.append(dense)
+    out = [np.zeros((height, len(ids)), dtype=np.float32) for _ in range(1 + len(aligned))]
+    for j, term in enumerate(ids.tolist()):
+        lo, hi = matrix.indptr[term], matrix.indptr[term + 1]
+        places = position[matrix.indices[lo:hi]]
+        found = np.flatnonzero(places >= 0)
+        rows = places[found]
+        found += lo
+        for dense, values in zip(out, (matrix.data, *aligned), strict=True):
+            dense[rows, j] = values[found]
     return out
 
 
@@ -799,26 +797,49 @@ def _aligned(match: sparse.csr_matrix, lead: sparse.csr_matrix) -> tuple[sparse.
     aligned with those entries."""
     match.sum_duplicates()
     lead.sum_duplicates()
-    match_keys, lead_keys = _keys(match), _keys(lead)
-    place = np.minimum(np.searchsorted(match_keys, lead_keys), max(len(match_keys) - 1, 0))
-    if len(lead_keys) and (not len(match_keys) or (match_keys[place] != lead_keys).any()):
+    place = _places(match, lead)
+    if place is None:
         # Lead words are words of the passage, so this only guards against a tokenizer change.
-        union = np.union1d(match_keys, lead_keys)
-        data = np.zeros(len(union), dtype=np.float32)
-        data[np.searchsorted(union, match_keys)] = match.data
-        width = max(match.shape[1], 1)
-        indptr = np.concatenate(([0], np.cumsum(np.bincount(union // width, minlength=match.shape[0]))))
-        match = sparse.csr_matrix((data, (union % width).astype(match.indices.dtype), indptr), shape=match.shape)
-        match_keys, place = union, np.searchsorted(union, lead_keys)
-    values = np.zeros(len(match_keys), dtype=np.float32)
+        match = _union(match, lead)
+        place = _places(match, lead)
+        assert place is not None
+    values = np.zeros(match.nnz, dtype=np.float32)
     values[place] = lead.data
     return match, values
 
 
-def _keys(matrix: sparse.csr_matrix) -> np.ndarray:
-    """Each entry of a canonical CSR matrix as row * width + column, in ascending order."""
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    keys: np.ndarray = rows * max(matrix.shape[1], 1) + matrix.indices
+_ALIGN_ROWS = 50_000  # rows aligned at once, so the keys of a large index never exist all together
+
+
+def _places(match: sparse.csr_matrix, lead: sparse.csr_matrix) -> np.ndarray | None:
+    """Where each entry of `lead` is among the entries of `match`, or None when `match` lacks one."""
+    place = np.empty(lead.nnz, dtype=np.int64)
+    for start in range(0, match.shape[0], _ALIGN_ROWS):
+        end = min(start + _ALIGN_ROWS, match.shape[0])
+        haystack, needles = _keys(match, start, end), _keys(lead, start, end)
+        found = np.searchsorted(haystack, needles)
+        if len(needles) and (found.max() >= len(haystack) or (haystack[found] != needles).any()):
+            return None
+        place[lead.indptr[start] : lead.indptr[end]] = found + match.indptr[start]
+    return place
+
+
+def _union(match: sparse.csr_matrix, lead: sparse.csr_matrix) -> sparse.csr_matrix:
+    """`match` with an explicit zero wherever only `lead` has an entry."""
+    rows, width = match.shape[0], max(match.shape[1], 1)
+    ours = _keys(match, 0, rows)
+    union = np.union1d(ours, _keys(lead, 0, rows))
+    data = np.zeros(len(union), dtype=np.float32)
+    data[np.searchsorted(union, ours)] = match.data
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(union // width, minlength=rows))))
+    return sparse.csr_matrix((data, (union % width).astype(match.indices.dtype), indptr), shape=match.shape)
+
+
+def _keys(matrix: sparse.csr_matrix, start: int, end: int) -> np.ndarray:
+    """The entries of rows start:end of a canonical CSR matrix as row * width + column, in ascending order."""
+    keys = np.repeat(np.arange(start, end, dtype=np.int64), np.diff(matrix.indptr[start : end + 1]))
+    keys *= max(matrix.shape[1], 1)
+    keys += matrix.indices[matrix.indptr[start] : matrix.indptr[end]]
     return keys
 
 
