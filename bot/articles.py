@@ -371,13 +371,28 @@ def _parse(text: str) -> tuple[dict[str, Any], str]:
 ALIAS_LIMIT = 1_000  # values YAML aliases may add to a frontmatter by repeating others
 
 
+# libyaml's parser when PyYAML has it (several times faster); the pure-Python one otherwise, for
+# text with characters the pure-Python reader refuses (libyaml would take them), and for text
+# libyaml cannot read, so that errors are worded the same everywhere.
+_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
 def _load_yaml(head: str) -> Any:
     """Safe YAML whose aliases are bounded: the node graph is composed and measured before any value is built.
 
     Aliases let a few hundred bytes stand for billions of values (an 'alias bomb'); counting
     the expanded size over the graph, each node once, costs what the text costs.
     """
-    loader = yaml.SafeLoader(head)
+    if _FAST_LOADER is not None and not yaml.reader.Reader.NON_PRINTABLE.search(head):
+        try:
+            return _bounded(_FAST_LOADER(head))
+        except yaml.YAMLError:
+            pass  # read again below, for the pure-Python parser's wording of the error
+    return _bounded(yaml.SafeLoader(head))
+
+
+def _bounded(loader: yaml.SafeLoader) -> Any:
+    """The document of `loader`, refused when its aliases expand too far."""
     try:
         node = loader.get_single_node()
         if node is None:

@@ -274,6 +274,10 @@ class _Encoder:
         elif _DATACLASSES.get(kind.__name__) is kind:
             # An article and what it holds are values: written without identities, tuples as arrays.
             value_mode = not track or kind is Article
+            plain = _plain(value) if value_mode else None
+            if plain is not None:
+                self.w(json.dumps(plain, separators=(",", ":")))  # the same text, at C speed
+                return
             self.w(f'{{"{"$v" if value_mode else "$d"}":"{kind.__name__}","v":')
             self._sequence([getattr(value, f.name) for f in dataclasses.fields(value)], path, not value_mode)
             self.w("}")
@@ -325,6 +329,33 @@ class _Encoder:
         for part in ("data", "indices", "indptr"):
             self._array(f"{path}.{part}", getattr(matrix, part))
         self.w(f'{{"$sparse":{_string(path)},"kind":"{kind}","shape":{json.dumps(shape)}}}')
+
+
+_FIELDS = {kind: tuple(f.name for f in dataclasses.fields(kind)) for kind in _DATACLASSES.values()}
+
+
+class _NotPlain(Exception):
+    """A value holds something `_plain` leaves to the encoder."""
+
+
+def _plain(value: Any) -> Any:
+    """A value of the article model as the JSON `_Encoder` writes for it (None when it holds other types)."""
+    try:
+        return _plain_value(value)
+    except _NotPlain:
+        return None
+
+
+def _plain_value(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is tuple:
+        return [_plain_value(v) for v in value]
+    fields = _FIELDS.get(kind)
+    if fields is None or _DATACLASSES.get(kind.__name__) is not kind:
+        raise _NotPlain
+    return {"$v": kind.__name__, "v": [_plain_value(getattr(value, name)) for name in fields]}
 
 
 def _string(text: str) -> str:

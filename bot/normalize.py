@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 import Stemmer
 
@@ -13,6 +14,7 @@ from bot.settings import LanguageSettings
 
 # Letters and digits, keeping a reduplication marker such as "langkah2" or "kata-kata" whole.
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+T = TypeVar("T")
 BARE_LETTERS = 4
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 
@@ -30,7 +32,7 @@ class Normalizer:
 
     def _caches(self) -> None:
         stemmer = Stemmer.Stemmer("indonesian") if self._stemmer_name == "indonesian" else None
-        self._stem: Callable[[str], str] = lru_cache(maxsize=500_000)(stemmer.stemWord if stemmer else _identity)
+        self._stem: Callable[[str], str] = lru_cache(maxsize=500_000)(stemmer.stemWord if stemmer else identity)
         self._token = lru_cache(maxsize=500_000)(self._token_words)
 
     def __getstate__(self) -> dict[str, object]:
@@ -108,5 +110,6 @@ def _split_word(raw: str) -> list[str]:
     return [w for w in words if w]
 
 
-def _identity(word: str) -> str:
-    return word
+def identity(value: T) -> T:
+    """`value` itself: the stemmer when there is none, the analyzer of pre-split terms."""
+    return value

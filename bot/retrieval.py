@@ -13,6 +13,7 @@ one holding the question's words that the heading and title do not already hold.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -24,7 +25,7 @@ from scipy import sparse
 
 from bot.articles import Article
 from bot.intents import Intents
-from bot.normalize import Normalizer, fold
+from bot.normalize import Normalizer, fold, identity
 from bot.repair import WordRepair
 from bot.richtext import Passage, Span, passage_text, trim
 from bot.sections import Section, heading_key
@@ -144,10 +145,6 @@ class SearchResult:
         return self.candidates[0].score if self.candidates else 0.0
 
 
-def _identity(terms: list[str]) -> list[str]:
-    return terms
-
-
 _CHUNK = 20_000  # documents counted at once
 # Clause ends: commas, question marks ... and full stops that end a sentence (not "node.js").
 _CLAUSE = re.compile(r"((?:[,;!?\n]|\.(?=\s|$))+)")
@@ -204,10 +201,12 @@ class Retriever:
         owner = np.repeat(np.arange(n_sections), np.diff(docs.passage_start))
         passages = count("passages")
         body = (_membership(owner, n_sections) @ passages).tocsr()
-        self.passage_match = _saturate({"body": passages}, {"body": 1.0}, m)
+        # The words a passage opens with (a passage that opens with the question's subject is about
+        # it), as values beside the passage's matches, so one read of a passage's row gives both.
+        self.passage_match, self.passage_lead = _aligned(
+            _saturate({"body": passages}, {"body": 1.0}, m), _presence(count("lead")).tocsr()
+        )
         del passages
-        # The words a passage opens with: a passage that opens with the question's subject is about it.
-        self.passage_lead = _presence(count("lead")).tocsr()
         heading, title = count("heading"), count("title")
         # Which sections' headings name a term, and in how many headings of its article it is:
         # a heading that alone names a question's word points at its section.
@@ -229,7 +228,10 @@ class Retriever:
         self.unknown_idf = float(_idf(np.zeros(1), len(self.articles), m.idf)[0])
         self.section_df = (to_article @ _presence(section_match)).tocsc()
         self.article_match = article_match.tocsc()
-        self.section_match = section_match.tocsc()
+        # Heading rarity as values beside the section matches (a heading's words are the section's),
+        # so one read of a term's column gives both; CSC arrays are those of the transpose's CSR.
+        joined, self.heading_rare = _aligned(section_match.tocsc().T, self.heading_rare.T.tocsr())
+        self.section_match = joined.T.tocsc()
         starts = self.passage_start[:-1]
         has_passages = starts < self.passage_start[1:]
         self.section_kinds = np.zeros(n_sections, dtype=np.int64)
@@ -415,9 +417,7 @@ class Retriever:
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
         position = _positions(ids, len(self.vocabulary))
-        best = tuple(
-            self._candidate(int(sections[pool[i]]), float(scores[i]), query, ids, position) for i in best_first
-        )
+        best = self._candidates(sections[pool[best_first]], scores[best_first], query, ids, position)
         best, query = self._with_taught(best, query, ids, position, within, limit)
         return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
 
@@ -442,7 +442,7 @@ class Retriever:
         similarity, n = self._phrasing_match((*query.words, *query.unknown))
         if similarity < self.method.phrasing_match or (within is not None and int(self.section_article[n]) != within):
             return best, query
-        taught = self._candidate(n, similarity, query, ids, position)
+        taught = self._candidates(np.array([n]), np.array([similarity]), query, ids, position)[0]
         others = tuple(c for c in best if c.section is not taught.section)
         known = set(self.phrasings_terms(n))
         unknown = tuple(w for w in query.unknown if self.normalizer.stem(w) not in known)
@@ -505,17 +505,17 @@ class Retriever:
             articles = self._contenders(article_scores, need)
         counts = self.sections_per_article[articles]
         sections = _ranges(self.section_start[articles], self.section_start[articles + 1])
-        df = _columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
+        (df,) = _dense_columns(self.section_df, ids, _positions(articles, len(self.articles)), len(articles))
         row = np.repeat(np.arange(len(articles)), counts)
-        local = self._local_weights(df, counts)[row] * weight
-        present = (df > 0)[row]
-        reach = (local * present).sum(axis=1)
+        # Per article, then repeated for its sections: what a section can reach depends on its article only.
+        local = self._local_weights(df, counts) * weight
+        reach = (local * (df > 0)).sum(axis=1)[row]
         places = _positions(sections, len(self.section_article))
-        matched = _columns(self.section_match, ids, places, len(sections))
-        hits = (local * matched).sum(axis=1)
+        matched, rare = _dense_columns(self.section_match, ids, places, len(sections), self.heading_rare)
+        hits = (np.take(local, row, axis=0) * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
         if self.method.heading_bonus and len(ids):
-            rare = _columns(self.heading_rare, ids, places, len(sections)) @ weight
+            rare = rare @ weight
             share = np.minimum(1.0, share + self.method.heading_bonus * rare / weight.sum())
         return sections, article_scores[self.section_article[sections]], share
 
@@ -536,10 +536,22 @@ class Retriever:
         matched = np.flatnonzero(scores > 0)
         if not len(matched):
             return matched
-        order = matched[np.argsort(-scores[matched], kind="stable")]
-        enough = int(np.searchsorted(np.cumsum(self.sections_per_article[order]), need))
+        # Only the best few articles need sorting: every article has a section, so the best
+        # `need` hold enough sections (a blog of empty articles falls back to sorting them all).
+        # The floor is the score where the running count of sections reaches `need`, which
+        # does not depend on how tied articles are ordered.
+        order = matched
+        if need < len(matched):
+            order = matched[np.argpartition(-scores[matched], need - 1)[:need]]
+        order = order[np.argsort(-scores[order], kind="stable")]
+        sections = np.cumsum(self.sections_per_article[order])
+        if sections[-1] < need and len(order) < len(matched):
+            order = matched[np.argsort(-scores[matched], kind="stable")]
+            sections = np.cumsum(self.sections_per_article[order])
+        enough = int(np.searchsorted(sections, need))
         floor = (1 - self.method.section_share) * scores[order[min(enough, len(order) - 1)]]
-        return np.sort(order[scores[order] >= floor])
+        contenders: np.ndarray = matched[scores[matched] >= floor]
+        return contenders
 
     def _heading_rarity(self, present: sparse.coo_matrix, to_article: sparse.csr_matrix) -> sparse.csc_matrix:
         """Per (section, term) of a heading: the within-article IDF of the term over the article's
@@ -561,22 +573,49 @@ class Retriever:
         n = sections[:, None]
         return np.log((n + 1) / (df + 0.5)) / np.log((n + 1) / 0.5)
 
-    def _candidate(self, n: int, score: float, query: Query, ids: np.ndarray, position: np.ndarray) -> Candidate:
-        """A ranked section with its best passages; `position` maps term ids to columns of `ids`."""
+    def _candidates(
+        self, numbers: np.ndarray, scores: np.ndarray, query: Query, ids: np.ndarray, position: np.ndarray
+    ) -> tuple[Candidate, ...]:
+        """Ranked sections with their best passages; `position` maps term ids to columns of `ids`.
+
+        The passages of all the sections are read from the index at once.
+        """
+        starts, ends = self.passage_start[numbers], self.passage_start[numbers + 1]
+        rows = _ranges(starts, ends)
+        matches, leads = _dense_rows(self.passage_match, rows, position, len(ids), self.passage_lead)
+        (held,) = _dense_rows(self.heading_terms, numbers, position, len(ids))
+        bounds = np.concatenate(([0], np.cumsum(ends - starts))).tolist()
+        focus = self._focus(query, ids)
+        return tuple(
+            self._candidate(n, score, query, focus, matches[lo:hi], leads[lo:hi], held[k] > 0)
+            for k, (n, score, lo, hi) in enumerate(
+                zip(numbers.tolist(), scores.tolist(), bounds[:-1], bounds[1:], strict=True)
+            )
+        )
+
+    def _candidate(
+        self,
+        n: int,
+        score: float,
+        query: Query,
+        focus: np.ndarray,
+        matches: np.ndarray,
+        leads: np.ndarray,
+        held: np.ndarray,
+    ) -> Candidate:
+        """A ranked section with its best passages, from its passages' matches and lead words of the question's
+        terms (weighed by `focus`), and the terms its heading holds."""
         m = self.method
         a, s = int(self.section_article[n]), int(self.section_index[n])
         article = self.articles[a]
         start, end = int(self.passage_start[n]), int(self.passage_start[n + 1])
         kinds = self.passage_kinds[start:end]
         evidence = self.intents.evidence_gain(query.kinds, kinds)
-        matches = _rows(self.passage_match, start, end, position, len(ids))
         # Words the heading or title already hold tell passages apart poorly; earlier passages
         # win ties, as a section usually opens with its point.
-        held = _rows(self.heading_terms, n, n + 1, position, len(ids))[0] > 0
-        focus = self._focus(query, ids)
         weights = focus * np.where(held & m.passage_focus, m.heading_discount, 1.0)
         hits = matches @ weights
-        leads = _rows(self.passage_lead, start, end, position, len(ids)) @ weights
+        leads = leads @ weights
         # A passage that looks like an answer to the kind of question (a definition, a list of
         # steps) gains a share of the best passage's match.
         match = hits + m.lead_weight * leads
@@ -618,11 +657,14 @@ class Retriever:
         top = best[0].article.id
         floor = best[0].score * self.method.related_floor
         found: dict[str, Article] = {}
-        for n, score in zip(ranked, scores, strict=True):
-            article = self.articles[int(self.section_article[n])]
+        wanted = self.settings.related_articles
+        for a, score in zip(self.section_article[ranked].tolist(), scores.tolist(), strict=True):
+            article = self.articles[a]
             if article.id != top and score >= floor:
                 found.setdefault(article.id, article)
-        return tuple(found.values())[: self.settings.related_articles]
+                if len(found) >= wanted:
+                    break
+        return tuple(found.values())[:wanted]
 
 
 def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int) -> tuple[int, ...]:
@@ -632,7 +674,13 @@ def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int)
     def size(items: Sequence[int]) -> int:
         return sum(lengths[i] for i in items) + 2 * max(0, len(items) - 1)
 
-    if size(range(len(lengths))) <= budget:
+    # Characters before each passage, so a run of passages is sized without adding it up again.
+    before = list(itertools.accumulate(lengths, initial=0))
+
+    def run(first: int, last: int) -> int:
+        return before[last + 1] - before[first] + 2 * (last - first)
+
+    if run(0, len(lengths) - 1) <= budget:
         return tuple(range(len(lengths)))
     shown = sorted(chosen) if size(chosen) <= budget else [best]
     if max(shown) - min(shown) + 1 != len(shown):
@@ -640,11 +688,7 @@ def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int)
     lo, hi = shown[0], shown[-1]
     while True:
         grown = next(
-            (
-                w
-                for w in ((lo, hi + 1), (lo - 1, hi))
-                if 0 <= w[0] and w[1] < len(lengths) and size(range(w[0], w[1] + 1)) <= budget
-            ),
+            (w for w in ((lo, hi + 1), (lo - 1, hi)) if 0 <= w[0] and w[1] < len(lengths) and run(*w) <= budget),
             None,
         )
         if grown is None:
@@ -669,33 +713,42 @@ def _cover(matches: np.ndarray, weights: np.ndarray, best: int, limit: int) -> t
     return tuple(sorted(chosen))
 
 
-def _rows(matrix: sparse.csr_matrix, start: int, end: int, position: np.ndarray, width: int) -> np.ndarray:
-    """Dense matrix[start:end] restricted to the question's terms; `position` maps a term id to its column or -1.
-
-    The rows are contiguous, so their elements are one slice of the CSR arrays.
-    """
-    indptr = matrix.indptr[start : end + 1]
-    lo, hi = int(indptr[0]), int(indptr[-1])
-    columns = position[matrix.indices[lo:hi]]
+def _dense_rows(
+    matrix: sparse.csr_matrix, rows: np.ndarray, position: np.ndarray, width: int, *aligned: np.ndarray
+) -> list[np.ndarray]:
+    """Dense matrix[rows] restricted to the question's terms (`position` maps a term id to its column or -1),
+    and the same for each array of values `aligned` with the matrix's own."""
+    lo, hi = matrix.indptr[rows], matrix.indptr[rows + 1]
+    elements = _ranges(lo, hi)
+    columns = position[matrix.indices[elements]]
     found = columns >= 0
-    out = np.zeros((end - start, width), dtype=np.float32)
-    if found.any():
-        row = np.repeat(np.arange(end - start), np.diff(indptr))
-        out[row[found], columns[found]] = matrix.data[lo:hi][found]
+    row = np.repeat(np.arange(len(rows)), hi - lo)[found]
+    columns, elements = columns[found], elements[found]
+    out = []
+    for values in (matrix.data, *aligned):
+        dense = np.zeros((len(rows), width), dtype=np.float32)
+        dense[row, columns] = values[elements]
+        out.append(dense)
     return out
 
 
-def _columns(matrix: sparse.csc_matrix, ids: np.ndarray, position: np.ndarray, height: int) -> np.ndarray:
-    """Dense matrix[:, ids] restricted to some rows; `position` maps a row to its place or -1.
+def _dense_columns(
+    matrix: sparse.csc_matrix, ids: np.ndarray, position: np.ndarray, height: int, *aligned: np.ndarray
+) -> list[np.ndarray]:
+    """Dense matrix[:, ids] restricted to some rows (`position` maps a row to its place or -1), and the same
+    for each array of values `aligned` with the matrix's own.
 
     Reading the CSC arrays directly costs what the question's terms hold, not the matrix size.
     """
-    out = np.zeros((height, len(ids)), dtype=np.float32)
-    for j, term in enumerate(ids):
+    out = [np.zeros((height, len(ids)), dtype=np.float32) for _ in range(1 + len(aligned))]
+    for j, term in enumerate(ids.tolist()):
         lo, hi = matrix.indptr[term], matrix.indptr[term + 1]
         places = position[matrix.indices[lo:hi]]
-        found = places >= 0
-        out[places[found], j] = matrix.data[lo:hi][found]
+        found = np.flatnonzero(places >= 0)
+        rows = places[found]
+        found += lo
+        for dense, values in zip(out, (matrix.data, *aligned), strict=True):
+            dense[rows, j] = values[found]
     return out
 
 
@@ -793,7 +846,7 @@ LEAD_WORDS = 6
 
 
 class _Counts:
-    """Count matrices made by scikit-learn's CountVectorizer, chunk by chunk.
+    """Count matrices (documents x terms) made by scikit-learn's CountVectorizer, chunk by chunk.
 
     The vocabulary grows as chunks arrive, so term lists never pile up for the whole blog:
     CountVectorizer's memory grows with the tokens it counts at once.
@@ -816,11 +869,12 @@ class _Counts:
         docs = self._pending.pop(name, [])
         if not docs:
             return
+        vocabulary = self.vocabulary
+        number = vocabulary.setdefault
         for terms in docs:
             for t in terms:
-                self.vocabulary.setdefault(t, len(self.vocabulary))
-        vocabulary = self.vocabulary or {"_": 0}
-        counter = CountVectorizer(analyzer=_identity, vocabulary=vocabulary, dtype=np.float32)
+                number(t, len(vocabulary))
+        counter = CountVectorizer(analyzer=identity, vocabulary=vocabulary or {"_": 0}, dtype=np.float32)
         self._chunks.setdefault(name, []).append(counter.transform(docs))
 
     def matrix(self, name: str) -> sparse.csr_matrix:
@@ -846,6 +900,57 @@ def _membership(owner: Sequence[int] | np.ndarray, groups: int) -> sparse.csr_ma
     owner = np.asarray(owner, dtype=np.int64)
     ones = np.ones(len(owner), dtype=np.float32)
     return sparse.csr_matrix((ones, (owner, np.arange(len(owner)))), shape=(groups, len(owner)))
+
+
+def _aligned(match: sparse.csr_matrix, lead: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """`match` with an entry wherever `lead` has one (zero where only `lead` has it), and `lead`'s values
+    aligned with those entries."""
+    match.sum_duplicates()
+    lead.sum_duplicates()
+    place = _places(match, lead)
+    if place is None:
+        # Lead words are words of the passage, so this only guards against a tokenizer change.
+        match = _union(match, lead)
+        place = _places(match, lead)
+        assert place is not None
+    values = np.zeros(match.nnz, dtype=np.float32)
+    values[place] = lead.data
+    return match, values
+
+
+_ALIGN_ROWS = 50_000  # rows aligned at once, so the keys of a large index never exist all together
+
+
+def _places(match: sparse.csr_matrix, lead: sparse.csr_matrix) -> np.ndarray | None:
+    """Where each entry of `lead` is among the entries of `match`, or None when `match` lacks one."""
+    place = np.empty(lead.nnz, dtype=np.int64)
+    for start in range(0, match.shape[0], _ALIGN_ROWS):
+        end = min(start + _ALIGN_ROWS, match.shape[0])
+        haystack, needles = _keys(match, start, end), _keys(lead, start, end)
+        found = np.searchsorted(haystack, needles)
+        if len(needles) and (found.max() >= len(haystack) or (haystack[found] != needles).any()):
+            return None
+        place[lead.indptr[start] : lead.indptr[end]] = found + match.indptr[start]
+    return place
+
+
+def _union(match: sparse.csr_matrix, lead: sparse.csr_matrix) -> sparse.csr_matrix:
+    """`match` with an explicit zero wherever only `lead` has an entry."""
+    rows, width = match.shape[0], max(match.shape[1], 1)
+    ours = _keys(match, 0, rows)
+    union = np.union1d(ours, _keys(lead, 0, rows))
+    data = np.zeros(len(union), dtype=np.float32)
+    data[np.searchsorted(union, ours)] = match.data
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(union // width, minlength=rows))))
+    return sparse.csr_matrix((data, (union % width).astype(match.indices.dtype), indptr), shape=match.shape)
+
+
+def _keys(matrix: sparse.csr_matrix, start: int, end: int) -> np.ndarray:
+    """The entries of rows start:end of a canonical CSR matrix as row * width + column, in ascending order."""
+    keys = np.repeat(np.arange(start, end, dtype=np.int64), np.diff(matrix.indptr[start : end + 1]))
+    keys *= max(matrix.shape[1], 1)
+    keys += matrix.indices[matrix.indptr[start] : matrix.indptr[end]]
+    return keys
 
 
 def _presence(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

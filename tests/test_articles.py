@@ -189,3 +189,25 @@ def test_symlink_loops_and_dangling_links_do_not_hang_or_break_loading(settings:
         ("dangling.md", "symbolic link to a file outside the articles folder: not read"),
         ("loop", "symbolic link to a folder: not followed"),
     ]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["libyaml", "pure-python"])
+def test_frontmatter_reads_the_same_with_either_yaml_parser(
+    settings: Settings, write_corpus: WriteCorpus, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    import bot.articles
+
+    if not fast:
+        monkeypatch.setattr(bot.articles, "_FAST_LOADER", None)
+    folder = write_corpus(
+        {
+            "bell.md": "---\ntitle: Bel \x07 berbunyi\n---\nIsi.\n",
+            "colon.md": "---\ntitle: Rusak\ndescription: >\nteks: dengan titik dua: di sini\n---\nIsi.\n",
+            "good.md": "---\ntitle: Baik\ntags: &t [a, b]\ncategories: *t\n---\nIsi.\n",
+        }
+    )
+    result = load(settings, folder)
+    assert [(a.id, a.tags) for a in result.articles] == [("good", ("a", "b"))]
+    reasons = {w.file.name: w.reason for w in result.warnings}
+    assert "special characters are not allowed" in reasons["bell.md"]
+    assert "mapping values are not allowed here (line 4)" in reasons["colon.md"]

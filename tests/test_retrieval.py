@@ -129,3 +129,23 @@ class TestNormalizer:
 
     def test_terms_drop_stopwords_and_stem(self, normalizer: Normalizer) -> None:
         assert normalizer.terms("apa itu pelatihan jaringan yang bagus?") == ["latih", "jaring", "bagus"]
+
+
+@pytest.mark.parametrize(
+    "lead_rows",
+    [
+        pytest.param([[0, 1, 0], [0, 0, 1]], id="lead-words-among-the-passage-words"),
+        pytest.param([[1, 1, 0], [0, 0, 1]], id="a-lead-word-the-passage-lacks"),
+    ],
+)
+def test_lead_values_are_aligned_with_the_passage_matches(lead_rows: list[list[int]]) -> None:
+    import numpy as np
+    from scipy import sparse
+
+    from bot.retrieval import _aligned
+
+    match = sparse.csr_matrix(np.array([[0, 0.5, 0.25], [0.75, 0, 0.5]], dtype=np.float32))
+    lead = sparse.csr_matrix(np.array(lead_rows, dtype=np.float32))
+    joined, values = _aligned(match.copy(), lead)
+    assert (joined.toarray() == match.toarray()).all()
+    assert (sparse.csr_matrix((values, joined.indices, joined.indptr), shape=joined.shape).toarray() == lead).all()
