@@ -43,7 +43,10 @@ class Intents:
         self.titled = self.mask(n for n, i in intents.items() if i.titles)
         self.contact = self.mask(n for n, i in intents.items() if i.contact)
         self._weights = [(self._bits[n], i.weight) for n, i in intents.items()]
-        self._patterns = [(self._bits[n], [re.compile(e) for e in i.evidence]) for n, i in intents.items()]
+        # One pattern per kind, its expressions as alternatives: a passage is read once per kind.
+        self._patterns = [
+            (self._bits[n], re.compile("|".join(map(_scoped, i.evidence)))) for n, i in intents.items() if i.evidence
+        ]
         self.required = self.mask(n for n, i in intents.items() if i.required)
 
     def phrase(self, text: str) -> str:
@@ -123,8 +126,8 @@ class Intents:
         """The kinds a passage looks like an answer to."""
         folded = fold(text)
         mask = 0
-        for bit, patterns in self._patterns:
-            if any(p.search(folded) for p in patterns):
+        for bit, pattern in self._patterns:
+            if pattern.search(folded):
                 mask |= bit
         return mask
 
@@ -167,3 +170,14 @@ class Intents:
     def kinds_of(self, mask: int) -> tuple[str, ...]:
         """The names of the kinds in a mask."""
         return tuple(n for n in self.names if mask & self._bits[n])
+
+
+_LEADING_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+
+
+def _scoped(expression: str) -> str:
+    """An expression as a group that keeps its own flags, to join with others ("(?m)^x" -> "(?m:^x)")."""
+    flags = _LEADING_FLAGS.match(expression)
+    if flags:
+        return f"(?{flags.group(1)}:{expression[flags.end() :]})"
+    return f"(?:{expression})"
