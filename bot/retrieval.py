@@ -298,17 +298,14 @@ class Retriever:
         unknown: list[str] = []
         asked: set[str] = set()
         told: set[str] = set()
-        needs: int | None = None
+        questions: list[str] = []  # the clauses that ask, with words of their own
         for clause, asks in self._clauses(question):
             before = len(unknown)
             found = self._repaired(clause, unknown)
             known.extend(found)
             (asked if asks else told).update(map(self.normalizer.stem, (*found, *unknown[before:])))
-            if asks and (found or unknown[before:]) and needs is None:
-                # The first question asked is the main one: "vscode berat gak? trs bayar ga?" is
-                # answerable even when the articles name no price, so a price there is evidence
-                # that helps, not a must; "alamatnya di mana? bisa dateng?" still needs the address.
-                needs = self.intents.mask(self.intents.detect(clause))
+            if asks and (found or unknown[before:]):
+                questions.append(clause)
         terms = tuple(dict.fromkeys(t for t in map(self.normalizer.stem, known) if t in self.vocabulary))
         # A clause that asks nothing ("mau interview frontend nih,") sets the scene: its words
         # help find the article, but the section should answer the clause that asks, and its
@@ -316,9 +313,13 @@ class Retriever:
         background = frozenset(told - asked) if asked & set(terms) else frozenset()
         intents = self.intents.detect(question)
         kinds = self.intents.mask(intents)
-        return Query(
-            question, tuple(known), tuple(unknown), terms, intents, kinds, background, kinds if needs is None else needs
-        )
+        needs = kinds
+        if kinds & self.intents.required and len(questions) > 1:
+            # The first question asked is the main one: "vscode berat gak? trs bayar ga?" is
+            # answerable even when the articles name no price, so a price there is evidence
+            # that helps, not a must; "alamatnya di mana? bisa dateng?" still needs the address.
+            needs = self.intents.mask(self.intents.detect(questions[0]))
+        return Query(question, tuple(known), tuple(unknown), terms, intents, kinds, background, needs)
 
     def _clauses(self, question: str) -> list[tuple[str, bool]]:
         """The question's clauses, each with whether it asks (a question word, or a question mark)."""
