@@ -228,9 +228,14 @@ class Retriever:
         self.unknown_idf = float(_idf(np.zeros(1), len(self.articles), m.idf)[0])
         self.section_df = (to_article @ _presence(section_match)).tocsc()
         self.article_match = article_match.tocsc()
+        # Each matrix is dropped as soon as its converted copy exists: a large blog's peak memory.
+        del article_match
+        by_term = section_match.tocsc()
+        del section_match
         # Heading rarity as values beside the section matches (a heading's words are the section's),
         # so one read of a term's column gives both; CSC arrays are those of the transpose's CSR.
-        joined, self.heading_rare = _aligned(section_match.tocsc().T, self.heading_rare.T.tocsr())
+        joined, self.heading_rare = _aligned(by_term.T, self.heading_rare.T.tocsr())
+        del by_term
         self.section_match = joined.T.tocsc()
         starts = self.passage_start[:-1]
         has_passages = starts < self.passage_start[1:]
