@@ -395,6 +395,7 @@ class Retriever:
                     (),
                     query,
                     np.zeros(0, dtype=np.int64),
+                    np.zeros(0),
                     np.full(max(len(self.vocabulary), 1), -1, dtype=np.int64),
                     within,
                     limit,
@@ -404,7 +405,8 @@ class Retriever:
         ids = np.array([self.vocabulary[t] for t in query.terms], dtype=np.int64)
         extra_ids = np.array([self.vocabulary[t] for t in extra], dtype=np.int64)
         need = max(limit, m.pool, m.related_pool)
-        sections, article, share = self._section_scores(query, ids, need, prefer, extra_ids, within)
+        focus = self._focus(query, ids)
+        sections, article, share = self._section_scores(query, ids, focus, need, prefer, extra_ids, within)
         worded = self._worded(sections, share) if query.kinds else None
         if prefer_section is not None:
             # A follow-up is likelier about the section just shown than about its neighbours.
@@ -423,8 +425,8 @@ class Retriever:
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
         position = _positions(ids, len(self.vocabulary))
-        best = self._candidates(sections[pool[best_first]], scores[best_first], query, ids, position)
-        best, query = self._with_taught(best, query, ids, position, within, limit)
+        best = self._candidates(sections[pool[best_first]], scores[best_first], query, ids, focus, position)
+        best, query = self._with_taught(best, query, ids, focus, position, within, limit)
         return SearchResult(question, best, query, self._related(best, ranked, ranked_base))
 
     def _worded(self, sections: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -440,6 +442,7 @@ class Retriever:
         best: tuple[Candidate, ...],
         query: Query,
         ids: np.ndarray,
+        focus: np.ndarray,
         position: np.ndarray,
         within: int | None,
         limit: int,
@@ -448,7 +451,7 @@ class Retriever:
         similarity, n = self._phrasing_match((*query.words, *query.unknown))
         if similarity < self.method.phrasing_match or (within is not None and int(self.section_article[n]) != within):
             return best, query
-        taught = self._candidates(np.array([n]), np.array([similarity]), query, ids, position)[0]
+        taught = self._candidates(np.array([n]), np.array([similarity]), query, ids, focus, position)[0]
         others = tuple(c for c in best if c.section is not taught.section)
         known = set(self.phrasings_terms(n))
         unknown = tuple(w for w in query.unknown if self.normalizer.stem(w) not in known)
@@ -477,6 +480,7 @@ class Retriever:
         self,
         query: Query,
         ids: np.ndarray,
+        weight: np.ndarray,
         need: int,
         prefer: int | None = None,
         extra: np.ndarray | None = None,
@@ -484,9 +488,9 @@ class Retriever:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sections that may rank among the best `need`, their article's match, and their share of it.
 
-        `extra` terms (a follow-up's subject) count for the article's match only.
+        `weight` is the question's terms' weights for the section share (see `_focus`); `extra`
+        terms (a follow-up's subject) count for the article's match only.
         """
-        weight = self._focus(query, ids)
         both = np.concatenate((ids, extra)) if extra is not None and len(extra) else ids
         # Words no article holds weigh in as words of document frequency 0, so a question about
         # something the blog never mentions scores low.
@@ -580,9 +584,16 @@ class Retriever:
         return np.log((n + 1) / (df + 0.5)) / np.log((n + 1) / 0.5)
 
     def _candidates(
-        self, numbers: np.ndarray, scores: np.ndarray, query: Query, ids: np.ndarray, position: np.ndarray
+        self,
+        numbers: np.ndarray,
+        scores: np.ndarray,
+        query: Query,
+        ids: np.ndarray,
+        focus: np.ndarray,
+        position: np.ndarray,
     ) -> tuple[Candidate, ...]:
-        """Ranked sections with their best passages; `position` maps term ids to columns of `ids`.
+        """Ranked sections with their best passages; `position` maps term ids to columns of `ids`,
+        `focus` holds their weights.
 
         The passages of all the sections are read from the index at once.
         """
@@ -591,7 +602,6 @@ class Retriever:
         matches, leads = _dense_rows(self.passage_match, rows, position, len(ids), self.passage_lead)
         (held,) = _dense_rows(self.heading_terms, numbers, position, len(ids))
         bounds = np.concatenate(([0], np.cumsum(ends - starts))).tolist()
-        focus = self._focus(query, ids)
         return tuple(
             self._candidate(n, score, query, focus, matches[lo:hi], leads[lo:hi], held[k] > 0)
             for k, (n, score, lo, hi) in enumerate(
