@@ -33,6 +33,8 @@ KEEP_MARGIN = 0.1
 # A question needing evidence (a price, a name) takes a section showing it that scores at least
 # this share of the best one.
 EVIDENCE_MARGIN = 0.9
+# Letters a word with a pointing suffix must have left to point back ("apanya" does, "nya" alone not).
+POINTED_LETTERS = 3
 # Words of a topic's subject carried from one question to the next.
 SUBJECT_WORDS = 6
 
@@ -119,7 +121,6 @@ class Answerer:
         follow = language.followup
         self._connectors = [tuple(normalizer.words(c)) for c in follow.connectors]
         self._pointers = frozenset(normalizer.words(" ".join(follow.pointers)))
-        self._suffixes = tuple(s.casefold() for s in follow.suffixes)
         self._idioms = frozenset(w.casefold() for w in follow.idioms)
         self._switches = [tuple(normalizer.words(c)) for c in follow.switches]
         self._quiet = frozenset(normalizer.words(" ".join(language.stopwords)))
@@ -194,7 +195,7 @@ class Answerer:
         for i, w in enumerate(words):
             if w in self._pointers and all(x in self._quiet for x in words[i + 1 :]) and i > 0:
                 return True
-            if w not in self._idioms and any(w.endswith(s) and len(w) > len(s) + 2 for s in self._suffixes):
+            if w not in self._idioms and self.normalizer.bare(w, POINTED_LETTERS) != w:
                 return True
         return False
 

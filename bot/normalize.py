@@ -72,11 +72,11 @@ class Normalizer:
         """Stemmed content words: what the retriever indexes and matches."""
         return [self._stem(w) for w in self.content_words(text)]
 
-    def bare(self, word: str) -> str:
+    def bare(self, word: str, letters: int = BARE_LETTERS) -> str:
         """One folded word without a pointing suffix ("gajinya" -> "gaji"), when a word of
-        at least `BARE_LETTERS` letters is left ("punya" stays)."""
+        at least `letters` letters is left ("punya" stays)."""
         for suffix in self._suffixes:
-            if word.endswith(suffix) and len(word) - len(suffix) >= BARE_LETTERS:
+            if word.endswith(suffix) and len(word) - len(suffix) >= letters:
                 return word[: -len(suffix)]
         return word
 

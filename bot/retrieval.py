@@ -165,8 +165,8 @@ class Retriever:
         question_tags: Sequence[str] = (),
     ) -> None:
         self.articles = tuple(articles)
-        self.tags = frozenset(w for q in question_tags for w in normalizer.words(q))
-        self.asking = frozenset(w for q in question_words for w in normalizer.words(q)) - self.tags
+        self.question_tags = frozenset(w for q in question_tags for w in normalizer.words(q))
+        self.asking = frozenset(w for q in question_words for w in normalizer.words(q)) - self.question_tags
         self.normalizer = normalizer
         self.settings = settings
         self.method = method or Method()
@@ -336,7 +336,7 @@ class Retriever:
                 asks = (
                     "?" in mark
                     or len(words) < SCENE_WORDS
-                    or words[-1] in self.tags
+                    or words[-1] in self.question_tags
                     or any(w in self.asking for w in words)
                 )
                 clauses.append((text, asks))
