@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from conftest import WriteCorpus, article
@@ -13,6 +14,19 @@ from bot.knowledge import KnowledgeBase
 from bot.normalize import Normalizer
 from bot.repair import WordRepair, informal_forms
 from bot.settings import Settings
+
+OneArticle = Callable[[str, str], Answerer]
+
+
+@pytest.fixture
+def one_article(settings: Settings, write_corpus: WriteCorpus) -> OneArticle:
+    """An answerer over a corpus of one article (title, Markdown body)."""
+
+    def answerer(title: str, body: str) -> Answerer:
+        kb = KnowledgeBase.load(settings, write_corpus({"a.md": article(title, body)}))
+        return Answerer(kb, settings.retrieval, settings.language)
+
+    return answerer
 
 
 @pytest.fixture
@@ -128,40 +142,24 @@ class TestIntents:
         assert intents.satisfied(intents.mask(["definition"]), 0)
 
 
-def test_a_price_question_is_declined_when_no_article_names_a_price(
-    settings: Settings, write_corpus: WriteCorpus
-) -> None:
+def test_a_price_question_is_declined_when_no_article_names_a_price(one_article: OneArticle) -> None:
     body = "#### Tentang Training Mikrotik\n\nTraining Mikrotik di kelas kami penuh praktik dan bersertifikat MTCNA.\n"
     priced = body + "\n#### Biaya\n\nBiaya training Mikrotik Rp 2.000.000 per peserta.\n"
-    without = Answerer(
-        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", body)})),
-        settings.retrieval,
-        settings.language,
-    )
+    without = one_article("Training Mikrotik", body)
     declined = without.decide("biaya training mikrotik berapa?")
     assert (declined.kind, declined.contact) == ("none", True)
     assert without.decide("training mikrotik bersertifikat?").kind == "answer"
-    with_price = Answerer(
-        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Mikrotik", priced)})),
-        settings.retrieval,
-        settings.language,
-    )
+    with_price = one_article("Training Mikrotik", priced)
     best = with_price.decide("biaya training mikrotik berapaan?").answer
     assert best is not None and "Rp 2.000.000" in best.text
 
 
-def test_whether_something_costs_anything_is_answered_by_free_or_licence(
-    settings: Settings, write_corpus: WriteCorpus
-) -> None:
+def test_whether_something_costs_anything_is_answered_by_free_or_licence(one_article: OneArticle) -> None:
     body = (
         "#### Kenapa PostgreSQL?\n\nPostgreSQL bersifat open source: kamu tidak perlu bayar biaya lisensi "
         "untuk memakainya di perusahaan.\n"
     )
-    answerer = Answerer(
-        KnowledgeBase.load(settings, write_corpus({"a.md": article("Mengenal PostgreSQL", body)})),
-        settings.retrieval,
-        settings.language,
-    )
+    answerer = one_article("Mengenal PostgreSQL", body)
     decision = answerer.decide("pake postgresql harus bayar lisensi ga?")
     assert decision.kind == "answer"
     assert decision.answer is not None and "tidak perlu bayar biaya lisensi" in decision.answer.text
@@ -175,41 +173,27 @@ def test_whether_something_costs_anything_is_answered_by_free_or_licence(
         pytest.param("cara bikin docker compose gimana?", "answer", id="how-to-make-it-is-a-question"),
     ],
 )
-def test_asking_the_bot_to_do_a_job_is_declined(
-    settings: Settings, write_corpus: WriteCorpus, question: str, kind: str
-) -> None:
+def test_asking_the_bot_to_do_a_job_is_declined(one_article: OneArticle, question: str, kind: str) -> None:
     body = (
         "#### Cara Membuat Docker Compose\n\nDocker compose dibuat dengan menulis file docker-compose.yml "
         "yang berisi layanan project, lalu jalankan docker compose up.\n"
     )
-    answerer = Answerer(
-        KnowledgeBase.load(settings, write_corpus({"a.md": article("Belajar Docker", body)})),
-        settings.retrieval,
-        settings.language,
-    )
+    answerer = one_article("Belajar Docker", body)
     assert answerer.decide(question).kind == kind
 
 
 def test_a_duration_question_is_declined_with_the_contact_line_when_no_duration_is_given(
-    settings: Settings, write_corpus: WriteCorpus
+    one_article: OneArticle,
 ) -> None:
     body = (
         "#### Materi Training\n\nTraining Flutter membahas widget, state dan navigasi, langsung praktik di "
         "setiap pertemuan tanpa lama menunggu.\n"
     )
     timed = body + "\n#### Berapa Lama Training Flutter?\n\nTraining berlangsung 5 hari, 6 jam per hari.\n"
-    answerer = Answerer(
-        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Flutter", body)})),
-        settings.retrieval,
-        settings.language,
-    )
+    answerer = one_article("Training Flutter", body)
     declined = answerer.decide("training flutter brp lama?")
     assert (declined.kind, declined.reason, declined.contact) == ("none", "no duration", True)
-    answered = Answerer(
-        KnowledgeBase.load(settings, write_corpus({"a.md": article("Training Flutter", timed)})),
-        settings.retrieval,
-        settings.language,
-    ).decide("training flutter berapa lama?")
+    answered = one_article("Training Flutter", timed).decide("training flutter berapa lama?")
     assert answered.answer is not None and "5 hari" in answered.answer.text
 
 
