@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import WriteCorpus, article
 
-from bot.decision import Answerer
+from bot.decision import Answerer, Decision
 from bot.dialog import Dialog
 from bot.knowledge import KnowledgeBase
 from bot.retrieval import Method
@@ -31,6 +31,14 @@ EDITOR = article(
     "## Ekstensi Favorit\n\n"
     "Ekstensi seperti Prettier dan GitLens membantu merapikan kode dan melihat riwayat perubahan.\n",
 )
+
+
+def conversation(settings: Settings, folder: Path, *messages: str) -> list[Decision]:
+    """The decisions for messages sent one after another in one chat, over the articles of `folder`."""
+    dialog = Dialog(settings, KnowledgeBase.load(settings, folder))
+    decisions = [dialog.turn(message, chat="c").decision for message in messages]
+    assert all(d is not None for d in decisions)
+    return [d for d in decisions if d is not None]
 
 
 @pytest.fixture
@@ -132,13 +140,11 @@ def test_asking_for_a_course_finds_the_course_page_not_the_explaining_article(
 
 
 def test_a_follow_up_asking_for_a_course_finds_the_course_on_the_topic(settings: Settings, courses: Path) -> None:
-    dialog = Dialog(settings, KnowledgeBase.load(settings, courses))
-    first = dialog.turn("ethical hacker itu legal ga sih?", chat="c")
-    assert first.decision is not None and first.decision.answer is not None
-    assert first.decision.answer.article.id == "2026-02-04-hacker"
-    turn = dialog.turn("ada pelatihan buat belajar itu ga?", chat="c")
-    assert turn.decision is not None and turn.decision.answer is not None
-    assert (turn.decision.kind, turn.decision.answer.article.id) == ("answer", "2025-06-24-security")
+    first, then = conversation(
+        settings, courses, "ethical hacker itu legal ga sih?", "ada pelatihan buat belajar itu ga?"
+    )
+    assert first.answer is not None and first.answer.article.id == "2026-02-04-hacker"
+    assert then.answer is not None and (then.kind, then.answer.article.id) == ("answer", "2025-06-24-security")
 
 
 LONG_LIST = article(
@@ -186,10 +192,10 @@ def test_a_follow_up_naming_the_topic_by_pointing_back_is_answered_by_the_kind_i
     settings: Settings, write_corpus: WriteCorpus
 ) -> None:
     folder = write_corpus({"2025-11-17-flutter.md": FLUTTER, "2025-08-07-laravel.md": LARAVEL})
-    dialog = Dialog(settings, KnowledgeBase.load(settings, folder))
-    first = dialog.turn("aku mau mulai flutter, knp harus paham syntax dasarnya dulu?", chat="c")
-    assert first.decision is not None and first.decision.answer is not None
-    assert first.decision.answer.section.heading == "Kenapa Belajar Syntax Flutter Itu Penting?"
-    turn = dialog.turn("trainingnya bahas apa aja?", chat="c")
-    assert turn.decision is not None and turn.decision.answer is not None
-    assert (turn.decision.kind, turn.decision.answer.section.heading) == ("answer", "Apa yang Akan Dipelajari?")
+    first, then = conversation(
+        settings, folder, "aku mau mulai flutter, knp harus paham syntax dasarnya dulu?", "trainingnya bahas apa aja?"
+    )
+    assert first.answer is not None
+    assert first.answer.section.heading == "Kenapa Belajar Syntax Flutter Itu Penting?"
+    assert then.answer is not None
+    assert (then.kind, then.answer.section.heading) == ("answer", "Apa yang Akan Dipelajari?")
