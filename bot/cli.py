@@ -186,8 +186,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         conversations = load_conversations(args.questions)
         asked = [c for c in conversations if c.corpus in dialogs]
         conv = evaluate_conversations(asked, converse)
-        skipped = len(conversations) - len(asked)
-        note = f" ({skipped} skipped: no folder given for their corpus)" if skipped else ""
+        note = _skipped(len(conversations) - len(asked))
         print(f"conversations: {len(asked)}, turns: {len(conv.outcomes)}{note}")
         print(f"first questions  {conv.first}")
         print(f"follow-ups       {conv.follow_ups}")
@@ -199,8 +198,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     questions = load_questions(args.questions)
     asked_q = [q for q in questions if q.article is None or q.corpus in dialogs]
     report = evaluate(asked_q, lambda corpus, q: converse(corpus, [q])[0], list(dialogs))
-    skipped = len(questions) - len(asked_q)
-    note = f" ({skipped} skipped: no folder given for their corpus)" if skipped else ""
+    note = _skipped(len(questions) - len(asked_q))
     inside = [o for o in report.outcomes if o.question.article is not None]
     print(f"questions: {report.in_scope} in scope, {report.out_of_scope} out of scope{note}")
     print(f"accuracy@1       {report.accuracy:.3f} ({sum(o.correct for o in inside)}/{len(inside)})")
@@ -210,6 +208,11 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     print(f"shown chars      {report.shown_chars:.0f} (mean length of answers to in-scope questions)")
     _print_misses(report.misses, args.misses)
     return 0
+
+
+def _skipped(count: int) -> str:
+    """What an eval report says about entries left out for want of their corpus's folder."""
+    return f" ({count} skipped: no folder given for their corpus)" if count else ""
 
 
 def _print_misses(misses: Sequence[Outcome], limit: int) -> None:
