@@ -23,6 +23,9 @@ class Intents:
 
     def __init__(self, intents: Mapping[str, IntentSettings], normalizer: Normalizer) -> None:
         self.normalizer = normalizer
+        # A word that may sit between a cue's words: one that carries no topic ("harus aku
+        # lakukan"), so "buat bikin apa aja" does not read as "buat apa".
+        self._gap = "|".join(map(re.escape, sorted(normalizer.stopwords, key=len, reverse=True)))
         self.names = tuple(intents)
         self._bits = {name: 1 << i for i, name in enumerate(self.names)}
         self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
@@ -48,6 +51,7 @@ class Intents:
             (self._bits[n], re.compile("|".join(map(_scoped, i.evidence)))) for n, i in intents.items() if i.evidence
         ]
         self.required = self.mask(n for n, i in intents.items() if i.required)
+        self._replaces = [(self._bits[n], self.mask(i.replaces)) for n, i in intents.items() if i.replaces]
 
     def phrase(self, text: str) -> str:
         """Text as space-delimited normalized words, for phrase matching ("gajinya" as "gaji")."""
@@ -60,11 +64,11 @@ class Intents:
         return self.normalizer.canonical(bare) if bare != word else word
 
     def _cue(self, text: str) -> re.Pattern[str] | None:
-        """A cue phrase as a pattern; its words may be one word apart ('harus aku lakukan')."""
+        """A cue phrase as a pattern; its words may be one stopword apart ('harus aku lakukan')."""
         words = self.phrase(text).split()
         if not words:
             return None
-        return re.compile(r"(?<!\S)" + r"(?: \S+)? ".join(map(re.escape, words)) + r"(?!\S)")
+        return re.compile(r"(?<!\S)" + rf"(?: (?:{self._gap}))? ".join(map(re.escape, words)) + r"(?!\S)")
 
     def mask(self, names: Iterable[str]) -> int:
         """The bits of the named kinds."""
@@ -91,6 +95,9 @@ class Intents:
             others = [span for b, found_spans in spans.items() if b != bit for span in found_spans]
             if any(not any(o[0] <= s and e <= o[1] and (o[1] - o[0]) > (e - s) for o in others) for s, e in own):
                 found |= bit
+        for bit, replaced in self._replaces:
+            if found & bit:
+                found &= ~replaced | bit
         return tuple(n for n in self.names if found & self._bits[n])
 
     def heading_mask(self, heading_phrase: str) -> int:

@@ -16,6 +16,8 @@ from bot.settings import LanguageSettings
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 T = TypeVar("T")
 BARE_LETTERS = 4
+# A reduplicated word written with "2", maybe with a short suffix: "langkah2", "step2nya".
+_REDUPLICATED = re.compile(r"([^\W\d_]{2,})2([^\W\d_]{0,3})")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 
 
@@ -64,6 +66,11 @@ class Normalizer:
         """Every standard spelling the settings name (synonyms and the words slang stands for)."""
         return set(self._synonym) | {w for words in self._slang.values() for w in words}
 
+    @property
+    def stopwords(self) -> frozenset[str]:
+        """The folded words that carry no topic."""
+        return self._stop
+
     def content_words(self, text: str) -> list[str]:
         """Words that carry topic: `words` without stopwords."""
         return [w for w in self.words(text) if w not in self._stop]
@@ -98,15 +105,15 @@ def fold(text: str) -> str:
 
 def _split_word(raw: str) -> list[str]:
     """Split hyphenated words; reduplication ('kata-kata', 'langkah2') counts once."""
-    if "-" not in raw and not raw.endswith("2"):
+    if "-" not in raw and "2" not in raw:
         return [raw]
     parts = raw.split("-")
     if len(parts) == 2 and parts[0] == parts[1]:
         parts = parts[:1]
     words = []
     for part in parts:
-        m = re.fullmatch(r"([^\W\d_]{2,})2", part)
-        words.append(m.group(1) if m else part)
+        m = _REDUPLICATED.fullmatch(part)
+        words.append(m.group(1) + m.group(2) if m else part)
     return [w for w in words if w]
 
 

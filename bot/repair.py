@@ -109,6 +109,7 @@ def _without_prefix(word: str) -> Iterator[str]:
         yield "meng" + rest
     if word.startswith("ny") and len(word) > 4 and word[2] in _VOWELS:
         yield "s" + word[2:]  # nyimpen -> simpen
+        yield "c" + word[2:]  # nyari -> cari, nyiptain -> ciptain
     if word.startswith("m") and len(word) > 4 and word[1] in _VOWELS:
         yield "p" + word[1:]  # makai -> pakai
     if word.startswith("n") and not word.startswith(("ng", "ny")) and len(word) > 4 and word[1] in _VOWELS:

@@ -318,6 +318,10 @@ class Retriever:
         background = frozenset(told - asked) if asked & set(terms) else frozenset()
         intents = self.intents.detect(question)
         kinds = self.intents.mask(intents)
+        # A word naming the kind of question ("roadmap", "step") says how to answer, not what
+        # about: when no article holds it, it does not count against the blog's match.
+        form = self.intents.cue_words(kinds)
+        unknown = [w for w in unknown if w not in form]
         needs = kinds
         if kinds & self.intents.required and len(questions) > 1:
             # The first question asked is the main one: "vscode berat gak? trs bayar ga?" is

@@ -96,7 +96,8 @@ class _Splitter:
 
     def _paragraph(self, inline: Token) -> None:
         spans = _spans(inline)
-        if not spans:
+        if not spans or not _WORD.search("".join(s.text for s in spans)):
+            # No word in it: an escaped rule ("\\---") or a stray letter is no answer text.
             return
         # Some CMS exports escape Markdown ("\\* item", "\\## Title"): such text is shown as
         # written, but kept together as the list items and pseudo-headings it stands for.
@@ -132,6 +133,7 @@ class _Splitter:
             self.sections.append(Section(c.heading, c.level, tuple(c.passages), c.parents))
 
 
+_WORD = re.compile(r"[^\W_]{2}")  # two letters or digits in a row
 _BULLET = re.compile(r"^\s*(?:[*\-•–]|\d{1,2}[.)])\s+")
 _HASHES = re.compile(r"^\s*#{1,6}\s+")
 

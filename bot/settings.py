@@ -89,6 +89,9 @@ class IntentSettings:
     # Title phrases of articles that answer this kind ("pelatihan" for "ada kelas X ga?"): other
     # articles keep only part of their match, as sections keep part of theirs.
     titles: tuple[str, ...] = ()
+    # Kinds this one refines: asked together, only this one counts ("mending X atau Y?" wants
+    # a verdict, not what X and Y are).
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -462,6 +465,9 @@ def _check(settings: Settings) -> None:  # noqa: C901, PLR0912 - one flat check 
             f"config: 'texts.smalltalk.{missing[0]}' is missing: every kind of language.smalltalk needs replies"
         )
     for name, intent in settings.language.intents.items():
+        unknown = [r for r in intent.replaces if r not in settings.language.intents]
+        if unknown:
+            raise ConfigError(f"config: 'language.intents.{name}.replaces' names no kind {unknown[0]!r}")
         for pattern in intent.evidence:
             try:
                 re.compile(pattern)

@@ -47,6 +47,8 @@ def repair(normalizer: Normalizer) -> WordRepair:
             "hitung": 1,
             "kirim": 1,
             "penting": 6,
+            "ciptakan": 2,
+            "cocokkan": 3,
         }
     )
     stems = {normalizer.stem(w): i for i, w in enumerate(known)}
@@ -62,6 +64,8 @@ def repair(normalizer: Normalizer) -> WordRepair:
         pytest.param("ngitung", "hitung", id="ng-prefix-h"),
         pytest.param("ngirim", "kirim", id="ng-prefix-k"),
         pytest.param("sepenting", "penting", id="se-prefix"),
+        pytest.param("nyiptain", "ciptakan", id="ny-prefix-c"),
+        pytest.param("nyocokin", "cocokkan", id="ny-prefix-c-in-suffix"),
         pytest.param("photosop", "photoshop", id="dropped-letter"),
         pytest.param("hujan", None, id="short-words-are-not-guessed"),
         pytest.param("timnas", None, id="unknown-stays-unknown"),
@@ -91,6 +95,19 @@ def test_split_compounds_are_joined(repair: WordRepair) -> None:
     assert repair.join("corel", "lain") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        pytest.param("langkah2", ["langkah"], id="reduplicated"),
+        pytest.param("step2nya", ["stepnya"], id="reduplicated-with-suffix"),
+        pytest.param("kata-kata", ["kata"], id="hyphenated"),
+        pytest.param("ipv4 sha256 h2o", ["ipv4", "sha256", "h2o"], id="names-with-digits-stay"),
+    ],
+)
+def test_reduplication_counts_once(normalizer: Normalizer, text: str, words: list[str]) -> None:
+    assert normalizer.words(text) == words
+
+
 def test_informal_forms_are_candidates_in_order() -> None:
     assert list(informal_forms("ngilangin"))[:3] == ["ngilangkan", "ngilangi", "ngilang"]
 
@@ -107,7 +124,8 @@ class TestIntents:
             pytest.param("gmn cara jadi frontend dev", ("steps",), id="steps-from-slang"),
             pytest.param("kenapa harus belajar linux", ("reason",), id="reason"),
             pytest.param("bedanya hacker sama cracker apa", ("comparison",), id="comparison-by-synonym"),
-            pytest.param("python atau javascript, mending mana?", ("comparison", "choice"), id="choice"),
+            pytest.param("python atau javascript, mending mana?", ("choice",), id="choice-replaces-comparison"),
+            pytest.param("bedanya python atau javascript apa?", ("comparison",), id="comparison-alone"),
             pytest.param("biaya training mikrotik brp", ("amount", "price"), id="price"),
             pytest.param("apa aja yg harus aku lakuin", ("steps", "list"), id="cue-words-one-apart"),
             pytest.param("gaji network engineer", ("salary", "amount"), id="salary"),
@@ -119,6 +137,8 @@ class TestIntents:
             pytest.param("minusnya apa aja?", ("drawback", "list"), id="synonym-with-pointing-suffix"),
             pytest.param("kelas flutter mulai tgl brp?", ("schedule",), id="schedule-abbreviated"),
             pytest.param("laravel yg ngembangin siapa?", ("creator",), id="creator-informal"),
+            pytest.param("php tuh yg nyiptain siapa?", ("creator",), id="creator-informal-ny"),
+            pytest.param("laravel dipake buat bikin apa aja?", ("list",), id="cue-words-apart-only-by-a-stopword"),
             pytest.param("networking itu seru", (), id="none"),
         ],
     )
@@ -244,3 +264,14 @@ def test_a_who_made_it_question_is_declined_when_the_answer_names_no_one(
         settings.language,
     )
     assert unnamed.decide("golang dibuat siapa?").kind == "none"
+
+
+def test_a_word_naming_the_kind_of_question_does_not_count_as_unknown(one_article: OneArticle) -> None:
+    body = (
+        "## Apa Itu Backend Developer?\n\nBackend developer membangun server dan database.\n\n"
+        "## Cara Menjadi Backend Developer\n\nPelajari satu bahasa, lalu database, lalu buat API.\n"
+    )
+    answerer = one_article("Backend Developer", body)
+    decision = answerer.decide("roadmap backend gmn?")
+    assert decision.kind == "answer" and decision.answer is not None
+    assert decision.answer.section.heading == "Cara Menjadi Backend Developer"

@@ -100,6 +100,26 @@ def test_tables_and_blockquotes_become_readable_text() -> None:
     assert section.passages[0][0].spans[0].bold
 
 
+def test_paragraphs_without_a_word_are_not_answer_text() -> None:
+    (section,) = split(
+        """
+        ## Laravel
+
+        Laravel adalah framework PHP.
+
+        \\---
+
+        w
+
+        Laravel dipakai untuk toko online.
+        """
+    )
+    assert [passage_text(p) for p in section.passages] == [
+        "Laravel adalah framework PHP.",
+        "Laravel dipakai untuk toko online.",
+    ]
+
+
 def test_images_raw_html_and_code_are_not_answer_text() -> None:
     (section,) = split(
         """

@@ -137,6 +137,11 @@ def test_knowledge_argument_wins(tmp_path: Path) -> None:
             "config: 'texts.report_page.period' uses unknown placeholder {hari}",
             id="page-placeholder",
         ),
+        pytest.param(
+            "language:\n  intents:\n    choice:\n      cues: [mending]\n      replaces: [perbandingan]\n",
+            "config: 'language.intents.choice.replaces' names no kind 'perbandingan'",
+            id="intent-replaces-unknown-kind",
+        ),
     ],
 )
 def test_bad_config_stops_with_one_line_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
