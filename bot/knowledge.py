@@ -14,7 +14,7 @@ from bot.errors import KnowledgeError
 from bot.links import section_url
 from bot.normalize import Normalizer, fold
 from bot.retrieval import Candidate, Method, Retriever, SearchResult
-from bot.settings import Settings
+from bot.settings import LanguageSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class KnowledgeBase:
             method,
             settings.language.question_words,
             settings.language.question_tags,
+            chat_words(settings.language),
         )
         self._by_key = {short_key(a.id): a for a in self.articles}
         self._index = {a.id: i for i, a in enumerate(self.articles)}
@@ -185,3 +186,10 @@ def _merge_tags(articles: tuple[Article, ...], normalizer: Normalizer) -> tuple[
         tags.append(Tag(short_key("tag:" + norm), name, unique))
     tags.sort(key=lambda t: (-len(t.articles), t.name.casefold()))
     return tuple(tags)
+
+
+def chat_words(language: LanguageSettings) -> tuple[str, ...]:
+    """Phrases of chat rather than topic: small talk, fillers and the words that steer a conversation."""
+    smalltalk = tuple(p for phrases in language.smalltalk.values() for p in phrases)
+    follow = language.followup
+    return (*smalltalk, *language.chat_fillers, *follow.connectors, *follow.switches)

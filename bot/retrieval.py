@@ -163,8 +163,12 @@ class Retriever:
         method: Method | None = None,
         question_words: Sequence[str] = (),
         question_tags: Sequence[str] = (),
+        chat_words: Sequence[str] = (),
     ) -> None:
         self.articles = tuple(articles)
+        # Words of chat ("btw", "oke", "kak"): when no article holds them, they are not a topic
+        # the blog lacks.
+        self.chat_words = frozenset(w for phrase in chat_words for w in normalizer.words(phrase))
         self.question_tags = frozenset(w for q in question_tags for w in normalizer.words(q))
         self.asking = frozenset(w for q in question_words for w in normalizer.words(q)) - self.question_tags
         self.normalizer = normalizer
@@ -321,7 +325,7 @@ class Retriever:
         # A word naming the kind of question ("roadmap", "step") says how to answer, not what
         # about: when no article holds it, it does not count against the blog's match.
         form = self.intents.cue_words(kinds)
-        unknown = [w for w in unknown if w not in form]
+        unknown = [w for w in unknown if w not in form and w not in self.chat_words]
         needs = kinds
         if kinds & self.intents.required and len(questions) > 1:
             # The first question asked is the main one: "vscode berat gak? trs bayar ga?" is

@@ -275,3 +275,10 @@ def test_a_word_naming_the_kind_of_question_does_not_count_as_unknown(one_articl
     decision = answerer.decide("roadmap backend gmn?")
     assert decision.kind == "answer" and decision.answer is not None
     assert decision.answer.section.heading == "Cara Menjadi Backend Developer"
+
+
+def test_chat_words_no_article_holds_do_not_make_a_question_unknown(one_article: OneArticle) -> None:
+    answerer = one_article("Backend Developer", "## Apa Itu Backend Developer?\n\nBackend developer membuat server.\n")
+    decision = answerer.decide("btw gan, backend itu apa?")
+    assert decision.kind == "answer" and decision.answer is not None
+    assert decision.answer.section.heading == "Apa Itu Backend Developer?"
