@@ -34,7 +34,19 @@ class Normalizer:
 
     def _caches(self) -> None:
         stemmer = Stemmer.Stemmer("indonesian") if self._stemmer_name == "indonesian" else None
-        self._stem: Callable[[str], str] = lru_cache(maxsize=500_000)(stemmer.stemWord if stemmer else identity)
+        stem_word: Callable[[str], str] = stemmer.stemWord if stemmer else identity
+
+        def stem(word: str) -> str:
+            term = stem_word(word)
+            if term in self._stop and word not in self._stop:
+                # Stemming made a word that carries no topic ("media" -> "dia", "kelebihan" ->
+                # "lebih"): the word means more than that, so it keeps its own form.
+                bare = self.bare(word)
+                term = stem_word(bare)
+                return bare if term in self._stop else term
+            return term
+
+        self._stem = lru_cache(maxsize=500_000)(stem)
         self._token = lru_cache(maxsize=500_000)(self._token_words)
 
     def __getstate__(self) -> dict[str, object]:

@@ -464,6 +464,9 @@ def _check(settings: Settings) -> None:  # noqa: C901, PLR0912 - one flat check 
         raise ConfigError(
             f"config: 'texts.smalltalk.{missing[0]}' is missing: every kind of language.smalltalk needs replies"
         )
+    phrase = next((w for w in settings.language.stopwords if len(w.split()) != 1), None)
+    if phrase is not None:
+        raise ConfigError(f"config: 'language.stopwords' holds {phrase!r}: a stopword is one word")
     for name, intent in settings.language.intents.items():
         unknown = [r for r in intent.replaces if r not in settings.language.intents]
         if unknown:

@@ -108,6 +108,18 @@ def test_reduplication_counts_once(normalizer: Normalizer, text: str, words: lis
     assert normalizer.words(text) == words
 
 
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        pytest.param("media sosial", ["media", "sosial"], id="not-the-pronoun-dia"),
+        pytest.param("kelebihan kelebihannya", ["kelebihan", "kelebihan"], id="advantages-are-not-lebih"),
+        pytest.param("gajinya", ["gaji"], id="ordinary-stemming-stays"),
+    ],
+)
+def test_stemming_never_turns_a_word_into_a_stopword(normalizer: Normalizer, text: str, terms: list[str]) -> None:
+    assert normalizer.terms(text) == terms
+
+
 def test_informal_forms_are_candidates_in_order() -> None:
     assert list(informal_forms("ngilangin"))[:3] == ["ngilangkan", "ngilangi", "ngilang"]
 

@@ -142,6 +142,11 @@ def test_knowledge_argument_wins(tmp_path: Path) -> None:
             "config: 'language.intents.choice.replaces' names no kind 'perbandingan'",
             id="intent-replaces-unknown-kind",
         ),
+        pytest.param(
+            "language:\n  stopwords: [yang, sama sekali]\n",
+            "config: 'language.stopwords' holds 'sama sekali': a stopword is one word",
+            id="stopword-phrase",
+        ),
     ],
 )
 def test_bad_config_stops_with_one_line_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
