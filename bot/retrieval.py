@@ -50,6 +50,7 @@ class Method:
     passage_evidence: float = 1.0  # scales what a passage that fits the kind of question gains (intents' `weight`)
     repair: bool = True  # informal forms, split compounds and typos mapped to known words
     unknown_weight: float = 1.0  # weight of a word no article holds, as a share of the rarest word's
+    answer_heading: float = 0.3  # share a heading announcing the question's kind gains per share of its words it names
     title_headings: bool = False  # whether a heading restating the title counts as a heading
     passage_focus: bool = True  # passages chosen mostly by the words the heading does not hold
     heading_discount: float = 0.25  # weight, for choosing a passage, of a word the heading holds
@@ -414,7 +415,7 @@ class Retriever:
         extra_ids = np.array([self.vocabulary[t] for t in extra], dtype=np.int64)
         need = max(limit, m.pool, m.related_pool)
         focus = self._focus(query, ids)
-        sections, article, share = self._section_scores(query, ids, focus, need, prefer, extra_ids, within)
+        sections, article, share, named = self._section_scores(query, ids, focus, need, prefer, extra_ids, within)
         worded = self._worded(sections, share) if query.kinds else None
         if prefer_section is not None:
             # A follow-up is likelier about the section just shown than about its neighbours.
@@ -429,6 +430,10 @@ class Retriever:
             n = sections[pool]
             fit = self.intents.fit(query.kinds, self.heading_kinds[n], self.section_kinds[n], self.heading_avoid[n])
             bonus = np.where(worded[pool], 0.0, m.kind_bonus * np.maximum(fit, 0))
+            # A heading announcing the kind of question about the question's own words ("Apa Itu
+            # Container?" for "container di docker itu apa?") is the answer's own title.
+            announced = (self.heading_kinds[n] & query.kinds) != 0
+            bonus = bonus + m.answer_heading * announced * named[pool]
             share[pool] = share[pool] * (1 - m.intent_weight + m.intent_weight * fit) + bonus
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
@@ -493,8 +498,9 @@ class Retriever:
         prefer: int | None = None,
         extra: np.ndarray | None = None,
         within: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The sections that may rank among the best `need`, their article's match, and their share of it.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The sections that may rank among the best `need`, their article's match, their share of it,
+        and the share of the question's weight their heading names.
 
         `weight` is the question's terms' weights for the section share (see `_focus`); `extra`
         terms (a follow-up's subject) count for the article's match only.
@@ -532,10 +538,11 @@ class Retriever:
         matched, rare = _dense_columns(self.section_match, ids, places, len(sections), self.heading_rare)
         hits = (np.take(local, row, axis=0) * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
+        named: np.ndarray = (rare > 0) @ weight / weight.sum() if len(ids) else np.zeros(len(sections))
         if self.method.heading_bonus and len(ids):
             rare = rare @ weight
             share = np.minimum(1.0, share + self.method.heading_bonus * rare / weight.sum())
-        return sections, article_scores[self.section_article[sections]], share
+        return sections, article_scores[self.section_article[sections]], share, named
 
     def _focus(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """The IDF weights of the question's terms, lowered for words only in a clause that asks nothing."""
@@ -707,8 +714,9 @@ def _window(lengths: list[int], chosen: tuple[int, ...], best: int, budget: int)
     if run(0, len(lengths) - 1) <= budget:
         return tuple(range(len(lengths)))
     shown = sorted(chosen) if size(chosen) <= budget else [best]
-    if max(shown) - min(shown) + 1 != len(shown):
-        return tuple(shown)  # passages apart from each other: no window between them
+    if run(shown[0], shown[-1]) > budget:
+        return tuple(shown)  # passages too far apart to show what lies between them
+    # Passages apart are shown with what lies between them: a list answers as a whole.
     lo, hi = shown[0], shown[-1]
     while True:
         grown = next(

@@ -133,6 +133,7 @@ class TestIntents:
         ("question", "kinds"),
         [
             pytest.param("RouterOS itu sebenernya apa sih?", ("definition",), id="definition-with-fillers"),
+            pytest.param("static routing tuh apa sih", ("definition",), id="definition-with-tuh"),
             pytest.param("gmn cara jadi frontend dev", ("steps",), id="steps-from-slang"),
             pytest.param("kenapa harus belajar linux", ("reason",), id="reason"),
             pytest.param("bedanya hacker sama cracker apa", ("comparison",), id="comparison-by-synonym"),
@@ -166,6 +167,8 @@ class TestIntents:
         assert intents.fit(definition, 0, evidence) == 0.5
         assert intents.fit(definition | steps, heading, 0) == 0.5
         assert intents.fit(0, heading, 0) == 1.0
+        listed = intents.heading_mask(intents.phrase("Apa Aja yang Kamu Pelajari?"))
+        assert listed == intents.mask(["list", "syllabus"])
 
     def test_required_evidence(self, intents: Intents) -> None:
         price = intents.mask(["price"])

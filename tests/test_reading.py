@@ -199,3 +199,50 @@ def test_a_follow_up_naming_the_topic_by_pointing_back_is_answered_by_the_kind_i
     assert first.answer.section.heading == "Kenapa Belajar Syntax Flutter Itu Penting?"
     assert then.answer is not None
     assert (then.kind, then.answer.section.heading) == ("answer", "Apa yang Akan Dipelajari?")
+
+
+CONTAINER = article(
+    "Mengenal Container: Dasar Penting untuk Memulai Docker",
+    "## Apa Itu Container?\n\n"
+    "Container adalah paket aplikasi beserta semua yang dibutuhkannya agar jalan di mana saja.\n\n"
+    "## Bagaimana Container Bekerja?\n\n"
+    "Docker menjalankan container di atas kernel yang sama. Docker membuat container dari image, "
+    "dan Docker juga menghentikan container saat selesai.\n\n"
+    "## Belajar di Kelas Kami\n\n"
+    "Di kelas kami kamu praktik langsung membuat image.\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer_heading", "section"),
+    [
+        pytest.param(Method().answer_heading, "Apa Itu Container?", id="heading-announcing-kind-and-subject"),
+        pytest.param(0.0, "Bagaimana Container Bekerja?", id="without-it-the-busiest-section"),
+    ],
+)
+def test_a_heading_asking_the_question_about_its_words_answers_it(
+    settings: Settings, write_corpus: WriteCorpus, answer_heading: float, section: str
+) -> None:
+    method = dataclasses.replace(Method(), answer_heading=answer_heading)
+    kb = KnowledgeBase.load(settings, write_corpus({"2025-11-21-container.md": CONTAINER}), method)
+    found = kb.search("container di docker itu sebenernya apa?")
+    assert found.top is not None and found.top.section.heading == section
+
+
+SYLLABUS = article(
+    "Training VLAN Cisco",
+    "## Apa Aja yang Kamu Pelajari?\n\n"
+    "Materi disusun dari dasar sampai level yang dipakai di perusahaan.\n\n"
+    + "".join(f"✔ Topik {n}\n\nPenjelasan topik {n} " + "dengan praktik langsung. " * 3 + "\n\n" for n in (1, 2))
+    + "✔ Inter-VLAN Routing\n\nSupaya jaringan antar VLAN tetap bisa berkomunikasi.\n\n"
+    + "".join(f"✔ Topik {n}\n\nPenjelasan topik {n} " + "dengan praktik langsung. " * 3 + "\n\n" for n in range(3, 9)),
+)
+
+
+def test_passages_apart_are_shown_with_what_lies_between_them(settings: Settings, write_corpus: WriteCorpus) -> None:
+    kb = KnowledgeBase.load(settings, write_corpus({"2025-11-25-vlan.md": SYLLABUS}))
+    found = kb.search("materi vlan apa aja? ada inter-vlan routing?")
+    assert found.top is not None
+    shown = found.top.passages
+    assert shown == tuple(range(shown[0], shown[-1] + 1))
+    assert "Inter-VLAN Routing" in found.top.text and len(found.top.text) <= settings.retrieval.answer_max_chars
