@@ -45,7 +45,19 @@ class WordRepair:
         for candidate in informal_forms(word):
             if self.is_known(candidate):
                 return candidate
-        return self._typo(word)
+        return self._typo(word) or self._shortened(word)
+
+    def _shortened(self, word: str) -> str | None:
+        """The commonest known name this word is the start of, a few letters short ("postgres" for
+        "postgresql"); only for longer words, since short ones start too many."""
+        if len(word) < SHORTENED_MIN or not word.isalpha():
+            return None
+        best: tuple[int, str] | None = None
+        for size in range(len(word) + 1, len(word) + SHORTENED_MAX + 1):
+            for other in self._by_shape.get((word[0], size), ()):
+                if other.startswith(word) and (best is None or self.known[other] > best[0]):
+                    best = (self.known[other], other)
+        return best[1] if best else None
 
     def standard(self, word: str) -> str:
         """The standard verb a known informal one stands for, when the articles mostly write that:
@@ -80,6 +92,10 @@ class WordRepair:
                     if best is None or count > best[0]:
                         best = (count, other)
         return best[1] if best else None
+
+
+SHORTENED_MIN = 6  # letters a shortened name has at least
+SHORTENED_MAX = 3  # letters it may lack ("postgres" -> "postgresql")
 
 
 def informal_forms(word: str) -> Iterator[str]:

@@ -49,6 +49,7 @@ def repair(normalizer: Normalizer) -> WordRepair:
             "penting": 6,
             "ciptakan": 2,
             "cocokkan": 3,
+            "postgresql": 4,
         }
     )
     stems = {normalizer.stem(w): i for i, w in enumerate(known)}
@@ -67,6 +68,8 @@ def repair(normalizer: Normalizer) -> WordRepair:
         pytest.param("nyiptain", "ciptakan", id="ny-prefix-c"),
         pytest.param("nyocokin", "cocokkan", id="ny-prefix-c-in-suffix"),
         pytest.param("photosop", "photoshop", id="dropped-letter"),
+        pytest.param("postgres", "postgresql", id="a-name-a-few-letters-short"),
+        pytest.param("postg", None, id="too-short-to-complete"),
         pytest.param("hujan", None, id="short-words-are-not-guessed"),
         pytest.param("timnas", None, id="unknown-stays-unknown"),
     ],
@@ -151,6 +154,7 @@ class TestIntents:
             pytest.param("kelas flutter mulai tgl brp?", ("schedule",), id="schedule-abbreviated"),
             pytest.param("laravel yg ngembangin siapa?", ("creator",), id="creator-informal"),
             pytest.param("php tuh yg nyiptain siapa?", ("creator",), id="creator-informal-ny"),
+            pytest.param("golang tuh dibikin sama siapa aja", ("creator",), id="creator-cue-apart-by-sama"),
             pytest.param("laravel dipake buat bikin apa aja?", ("list",), id="cue-words-apart-only-by-a-stopword"),
             pytest.param("networking itu seru", (), id="none"),
         ],
