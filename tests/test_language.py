@@ -204,6 +204,15 @@ def test_whether_something_costs_anything_is_answered_by_free_or_licence(one_art
     assert decision.answer is not None and "tidak perlu bayar biaya lisensi" in decision.answer.text
 
 
+def test_how_much_it_costs_needs_a_figure_not_just_a_licence(one_article: OneArticle) -> None:
+    body = "#### Kenapa Oracle?\n\nOracle Database memakai lisensi komersial yang diperpanjang setiap tahun.\n"
+    decision = one_article("Mengenal Oracle Database", body).decide("lisensi oraclenya brp duit?")
+    assert (decision.kind, decision.reason, decision.contact) == ("none", "no price_figure", True)
+    priced = body + "\n#### Harga\n\nLisensi Oracle mulai dari Rp 50 juta per tahun.\n"
+    answered = one_article("Mengenal Oracle Database", priced).decide("lisensi oraclenya brp duit?")
+    assert answered.answer is not None and "Rp 50 juta" in answered.answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
@@ -234,6 +243,8 @@ def test_a_duration_question_is_declined_with_the_contact_line_when_no_duration_
     assert (declined.kind, declined.reason, declined.contact) == ("none", "no duration", True)
     answered = one_article("Training Flutter", timed).decide("training flutter berapa lama?")
     assert answered.answer is not None and "5 hari" in answered.answer.text
+    daily = body + "\n#### Manfaat\n\nFlutter dipakai untuk aplikasi sehari-hari.\n"
+    assert one_article("Training Flutter", daily).decide("training flutter brp hari?").kind == "none"
 
 
 @pytest.mark.parametrize(
