@@ -187,7 +187,8 @@ class Answerer:
         """Whether a message carries a sign that it leans on what was said before.
 
         Signs: a connector first ("terus", "kalau"), a pointer at the end ("belajar itu ga?"),
-        a word with a pointing suffix ("gajinya"), or a single word of content ("bisa online ga?").
+        a word with a pointing suffix ("gajinya"; an idiom such as "contohnya" only when it opens
+        the message), or a single word of content ("bisa online ga?").
         """
         words = self.normalizer.words(text)
         if self._starts(text, self._connectors) or len(self.normalizer.content_words(text)) <= 1:
@@ -195,7 +196,7 @@ class Answerer:
         for i, w in enumerate(words):
             if w in self._pointers and all(x in self._quiet for x in words[i + 1 :]) and i > 0:
                 return True
-            if w not in self._idioms and self.normalizer.bare(w, POINTED_LETTERS) != w:
+            if (i == 0 or w not in self._idioms) and self.normalizer.bare(w, POINTED_LETTERS) != w:
                 return True
         return False
 

@@ -239,3 +239,16 @@ class TestFollowUps:
         for chat in ("a", "b", "c"):
             dialog.ask("apa itu backend developer?", chat=chat)
         assert len(contexts) == 2 and contexts.get("a") is None
+
+
+@pytest.mark.parametrize(
+    ("message", "leans"),
+    [
+        pytest.param("terus gajinya?", True, id="connector-and-pointing-suffix"),
+        pytest.param("contohnya di kehidupan sehari-hari?", True, id="idiom-opening-the-message"),
+        pytest.param("kerja backend developer contohnya ngapain aja?", False, id="idiom-inside-a-question"),
+        pytest.param("apa itu docker container?", False, id="a-complete-question"),
+    ],
+)
+def test_signs_that_a_message_leans_on_the_last_answer(answerer: Answerer, message: str, leans: bool) -> None:
+    assert answerer.leans(message) is leans
