@@ -46,12 +46,21 @@ class Normalizer:
                 return bare if term in self._stop else term
             return term
 
+        def quiet(word: str) -> bool:
+            # A stopword, also with a suffix ("orangnya", "duluan"); not a word made from one
+            # with a prefix, which means more ("kelebihan").
+            if word in self._stop:
+                return True
+            term = stem_word(word)
+            return self.bare(word) in self._stop or (term in self._stop and word.startswith(term))
+
         self._stem = lru_cache(maxsize=500_000)(stem)
+        self._quiet = lru_cache(maxsize=500_000)(quiet)
         self._token = lru_cache(maxsize=500_000)(self._token_words)
 
     def __getstate__(self) -> dict[str, object]:
         # The stemmer and the caches are rebuilt on load rather than stored.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_token")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_quiet", "_token")}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
@@ -84,8 +93,9 @@ class Normalizer:
         return self._stop
 
     def content_words(self, text: str) -> list[str]:
-        """Words that carry topic: `words` without stopwords."""
-        return [w for w in self.words(text) if w not in self._stop]
+        """Words that carry topic: `words` without stopwords, with a suffix or not ("orangnya")."""
+        quiet = self._quiet
+        return [w for w in self.words(text) if not quiet(w)]
 
     def terms(self, text: str) -> list[str]:
         """Stemmed content words: what the retriever indexes and matches."""

@@ -123,6 +123,10 @@ def test_stemming_never_turns_a_word_into_a_stopword(normalizer: Normalizer, tex
     assert normalizer.terms(text) == terms
 
 
+def test_a_stopword_with_a_suffix_carries_no_topic_but_one_with_a_prefix_does(normalizer: Normalizer) -> None:
+    assert normalizer.content_words("orangnya duluan kelebihan media pemalu") == ["kelebihan", "media", "pemalu"]
+
+
 def test_informal_forms_are_candidates_in_order() -> None:
     assert list(informal_forms("ngilangin"))[:3] == ["ngilangkan", "ngilangi", "ngilang"]
 
