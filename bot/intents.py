@@ -25,7 +25,7 @@ class Intents:
         self.normalizer = normalizer
         # A word that may sit between a cue's words: one that carries no topic ("harus aku
         # lakukan"), so "buat bikin apa aja" does not read as "buat apa".
-        self._gap = "|".join(map(re.escape, sorted(normalizer.stopwords, key=len, reverse=True)))
+        self._gap = normalizer.stopwords
         self.names = tuple(intents)
         self._bits = {name: 1 << i for i, name in enumerate(self.names)}
         self._cues = [(self._bits[n], [p for p in map(self._cue, i.cues) if p]) for n, i in intents.items()]
@@ -68,7 +68,7 @@ class Intents:
         words = self.phrase(text).split()
         if not words:
             return None
-        return re.compile(r"(?<!\S)" + rf"(?: (?:{self._gap}))? ".join(map(re.escape, words)) + r"(?!\S)")
+        return re.compile(r"(?<!\S)" + r"(?: (\S+))? ".join(map(re.escape, words)) + r"(?!\S)")
 
     def mask(self, names: Iterable[str]) -> int:
         """The bits of the named kinds."""
@@ -85,11 +85,14 @@ class Intents:
         """
         text = self.phrase(question).strip()
         spans: dict[int, list[tuple[int, int]]] = {}
+        gap = self._gap
         for bit, pattern in self._any_cue:
             if pattern.search(text) is None:
                 continue
             cues = next(c for b, c in self._cues if b == bit)
-            spans[bit] = [m.span() for cue in cues for m in cue.finditer(text)]
+            spans[bit] = [
+                m.span() for cue in cues for m in cue.finditer(text) if all(g is None or g in gap for g in m.groups())
+            ]
         found = 0
         for bit, own in spans.items():
             others = [span for b, found_spans in spans.items() if b != bit for span in found_spans]

@@ -415,7 +415,7 @@ class Retriever:
         extra_ids = np.array([self.vocabulary[t] for t in extra], dtype=np.int64)
         need = max(limit, m.pool, m.related_pool)
         focus = self._focus(query, ids)
-        sections, article, share, named = self._section_scores(query, ids, focus, need, prefer, extra_ids, within)
+        sections, article, share, rare = self._section_scores(query, ids, focus, need, prefer, extra_ids, within)
         worded = self._worded(sections, share) if query.kinds else None
         if prefer_section is not None:
             # A follow-up is likelier about the section just shown than about its neighbours.
@@ -433,7 +433,8 @@ class Retriever:
             # A heading announcing the kind of question about the question's own words ("Apa Itu
             # Container?" for "container di docker itu apa?") is the answer's own title.
             announced = (self.heading_kinds[n] & query.kinds) != 0
-            bonus = bonus + m.answer_heading * announced * named[pool]
+            named = (rare[pool] > 0) @ focus / focus.sum()
+            bonus = bonus + m.answer_heading * announced * named
             share[pool] = share[pool] * (1 - m.intent_weight + m.intent_weight * fit) + bonus
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
@@ -500,7 +501,7 @@ class Retriever:
         within: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The sections that may rank among the best `need`, their article's match, their share of it,
-        and the share of the question's weight their heading names.
+        and the rarity in its article's headings of each question term their heading holds (0: not held).
 
         `weight` is the question's terms' weights for the section share (see `_focus`); `extra`
         terms (a follow-up's subject) count for the article's match only.
@@ -538,11 +539,9 @@ class Retriever:
         matched, rare = _dense_columns(self.section_match, ids, places, len(sections), self.heading_rare)
         hits = (np.take(local, row, axis=0) * matched).sum(axis=1)
         share = np.divide(hits, reach, out=np.zeros(len(sections)), where=reach > 0)
-        named: np.ndarray = (rare > 0) @ weight / weight.sum() if len(ids) else np.zeros(len(sections))
         if self.method.heading_bonus and len(ids):
-            rare = rare @ weight
-            share = np.minimum(1.0, share + self.method.heading_bonus * rare / weight.sum())
-        return sections, article_scores[self.section_article[sections]], share, named
+            share = np.minimum(1.0, share + self.method.heading_bonus * (rare @ weight) / weight.sum())
+        return sections, article_scores[self.section_article[sections]], share, rare
 
     def _focus(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """The IDF weights of the question's terms, lowered for words only in a clause that asks nothing."""
