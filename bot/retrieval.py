@@ -433,7 +433,7 @@ class Retriever:
             # A heading announcing the kind of question about the question's own words ("Apa Itu
             # Container?" for "container di docker itu apa?") is the answer's own title.
             announced = (self.heading_kinds[n] & query.kinds) != 0
-            named = (rare[pool] > 0) @ focus / focus.sum()
+            named = (rare[pool] > 0) @ focus / focus.sum() if focus.sum() > 0 else np.zeros(len(pool))
             bonus = bonus + m.answer_heading * announced * named
             share[pool] = share[pool] * (1 - m.intent_weight + m.intent_weight * fit) + bonus
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
