@@ -181,7 +181,14 @@ class Answerer:
         # The words that say what kind of question it is ("pelatihan" in "ada pelatihan buat
         # belajar itu?") name no subject.
         kind_terms = {self.normalizer.stem(w) for w in self.intents.cue_words(query.kinds)}
-        return bool((set(query.terms) - kind_terms) & set(self.normalizer.terms(answer.article.title)))
+        # Nor do words pointing back at the topic ("cara kerjanya?": the topic's workings).
+        pointed = {
+            self.normalizer.stem(self.normalizer.bare(w, POINTED_LETTERS))
+            for w in self.normalizer.words(alone.question)
+            if w not in self._idioms and self.normalizer.bare(w, POINTED_LETTERS) != w
+        }
+        named = set(query.terms) - kind_terms - pointed
+        return bool(named & set(self.normalizer.terms(answer.article.title)))
 
     def leans(self, text: str) -> bool:
         """Whether a message carries a sign that it leans on what was said before.

@@ -246,3 +246,16 @@ def test_passages_apart_are_shown_with_what_lies_between_them(settings: Settings
     shown = found.top.passages
     assert shown == tuple(range(shown[0], shown[-1] + 1))
     assert "Inter-VLAN Routing" in found.top.text and len(found.top.text) <= settings.retrieval.answer_max_chars
+
+
+CLOUD = article(
+    "Memahami Cara Kerja Cloud Computing",
+    "## Bagaimana Cara Kerja Cloud Computing?\n\nCara kerja cloud: server penyedia menjalankan aplikasi untukmu.\n",
+)
+
+
+def test_a_word_pointing_back_at_the_topic_names_no_new_subject(settings: Settings, write_corpus: WriteCorpus) -> None:
+    folder = write_corpus({"2025-11-21-container.md": CONTAINER, "2026-06-29-cloud.md": CLOUD})
+    first, then = conversation(settings, folder, "container itu apa sih?", "cara kerjanya gmn?")
+    assert first.answer is not None and first.answer.article.id == "2025-11-21-container"
+    assert then.answer is not None and then.answer.section.heading == "Bagaimana Container Bekerja?"
