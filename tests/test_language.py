@@ -125,6 +125,7 @@ def test_stemming_never_turns_a_word_into_a_stopword(normalizer: Normalizer, tex
 
 def test_a_stopword_with_a_suffix_carries_no_topic_but_one_with_a_prefix_does(normalizer: Normalizer) -> None:
     assert normalizer.content_words("orangnya duluan kelebihan media pemalu") == ["kelebihan", "media", "pemalu"]
+    assert normalizer.content_words("step by step bidang IT") == ["langkah", "langkah", "bidang", "it"]  # IT is a field
 
 
 def test_informal_forms_are_candidates_in_order() -> None:
