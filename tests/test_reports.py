@@ -178,7 +178,7 @@ def test_the_log_keeps_the_decision_and_the_article_an_unanswered_question_came_
     logged = [(r.question, r.kind, r.article, r.closest) for r in store.logged(0)]
     assert logged == [
         ("apa itu backend developer", "answer", "2025-01-01-backend", None),
-        ("backend atau frontend yang lebih susah", "suggest", None, "2025-01-03-frontend"),
+        ("backend atau frontend yang lebih susah", "suggest", None, "2025-01-01-backend"),
         ("router mahal tidak", "none", None, "2025-01-02-network"),
         ("resep rendang padang", "none", None, None),
     ]
