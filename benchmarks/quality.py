@@ -60,7 +60,6 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "bot without passage openings": {"lead_weight": 0.0},
     "bot without heading-named sections": {"heading_bonus": 0.0},
     "bot without headings announcing the kind": {"answer_heading": 0.0},
-    "bot without sections saying what a word is": {"defined_bonus": 0.0},
     "bot weighing scene clauses fully": {"background_weight": 1.0},
     "bot without conversation context": {"_contexts": False},
 }

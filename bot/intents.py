@@ -52,16 +52,6 @@ class Intents:
         ]
         self.required = self.mask(n for n, i in intents.items() if i.required)
         self._replaces = [(self._bits[n], self.mask(i.replaces)) for n, i in intents.items() if i.replaces]
-        copulas = sorted({c.casefold() for i in intents.values() for c in i.copulas})
-        self.defining = self.mask(n for n, i in intents.items() if i.copulas)
-        # The (up to) two words of one sentence before a copula, past markup and punctuation
-        # ("**Refactoring**, merupakan").
-        linking = "|".join(map(re.escape, copulas))
-        self._defined = (
-            re.compile(r"(\w+)?[^\w.?!\n]{0,3}?(\w[\w.+#-]*)[^\w\n]{0,4}(?:itu\s+)?(?:" + linking + r")\b")
-            if copulas
-            else None
-        )
 
     def phrase(self, text: str) -> str:
         """Text as space-delimited normalized words, for phrase matching ("gajinya" as "gaji")."""
@@ -120,12 +110,6 @@ class Intents:
             if any(h in heading_phrase for h in headings):
                 mask |= bit
         return mask
-
-    def defined(self, text: str) -> list[str]:
-        """The words a text says what they are ("Docker adalah ..." defines Docker)."""
-        if self._defined is None:
-            return []
-        return [w for m in self._defined.finditer(fold(text)) for w in m.groups() if w]
 
     def cue_words(self, kinds: int) -> frozenset[str]:
         """The words of the cue phrases of some kinds ("ada", "pelatihan" for a course question)."""

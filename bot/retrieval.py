@@ -50,7 +50,6 @@ class Method:
     passage_evidence: float = 1.0  # scales what a passage that fits the kind of question gains (intents' `weight`)
     repair: bool = True  # informal forms, split compounds and typos mapped to known words
     unknown_weight: float = 1.0  # weight of a word no article holds, as a share of the rarest word's
-    defined_bonus: float = 0.2  # share a section saying what a question's word is gains, for a definition question
     answer_heading: float = 0.3  # share a heading announcing the question's kind gains per share of its words it names
     title_headings: bool = False  # whether a heading restating the title counts as a heading
     passage_focus: bool = True  # passages chosen mostly by the words the heading does not hold
@@ -214,8 +213,6 @@ class Retriever:
         )
         del passages
         heading, title = count("heading"), count("title")
-        # Which terms each section says what they are ("Refactoring merupakan ...").
-        self.defined = _presence(count("defined")).tocsc()
         # Which sections' headings name a term, and in how many headings of its article it is:
         # a heading that alone names a question's word points at its section.
         self.heading_rare = self._heading_rarity(_presence(heading).tocoo(), to_article)
@@ -438,10 +435,6 @@ class Retriever:
             announced = (self.heading_kinds[n] & query.kinds) != 0
             named = (rare[pool] > 0) @ focus / focus.sum() if focus.sum() > 0 else np.zeros(len(pool))
             bonus = bonus + m.answer_heading * announced * named
-            if query.kinds & self.intents.defining:
-                # A section saying what one of the question's words is answers "X itu apa?".
-                (says,) = _dense_columns(self.defined, ids, _positions(n, len(self.section_article)), len(n))
-                bonus = bonus + m.defined_bonus * (says > 0).any(axis=1)
             share[pool] = share[pool] * (1 - m.intent_weight + m.intent_weight * fit) + bonus
         scores = np.minimum(1.0, self._combine(article[pool], share[pool]))
         best_first = np.argsort(-scores, kind="stable")[:limit]
@@ -861,17 +854,14 @@ class _Documents:
                 heading_phrase = intents.phrase(heading_text)
                 self.heading_kinds.append(intents.heading_mask(heading_phrase))
                 self.heading_avoid.append(intents.avoid_mask(heading_phrase))
-                defined: list[str] = []
                 for passage in section.passages:
                     text = passage_text(passage)
-                    defined += intents.defined(text)
                     self.passage_kinds.append(intents.evidence_mask(text))
                     self.passage_chars.append(len(text))
                     words = terms(text)
                     add("passages", words)
                     add("lead", _lead(passage, normalizer))
                     passages += 1
-                add("defined", [stem(w) for w in normalizer.content_words(" ".join(defined))])
                 self.section_article.append(a)
                 self.section_index.append(s)
                 self.passage_start.append(passages)

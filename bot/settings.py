@@ -92,9 +92,6 @@ class IntentSettings:
     # Kinds this one refines: asked together, only this one counts ("mending X atau Y?" wants
     # a verdict, not what X and Y are).
     replaces: tuple[str, ...] = ()
-    # Words that link a term to what it is ("Docker adalah ..."): a section saying so of one of
-    # the question's words answers this kind of question about it.
-    copulas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -182,10 +182,6 @@ class TestIntents:
         listed = intents.heading_mask(intents.phrase("Apa Aja yang Kamu Pelajari?"))
         assert listed == intents.mask(["list", "syllabus"])
 
-    def test_defined_words_are_the_ones_before_a_copula(self, intents: Intents) -> None:
-        text = "Dikenal dengan istilah **Refactoring**, merupakan proses. Jadi apa itu? Docker adalah platform."
-        assert intents.defined(text) == ["istilah", "refactoring", "docker"]
-
     def test_required_evidence(self, intents: Intents) -> None:
         price = intents.mask(["price"])
         assert not intents.satisfied(price, intents.evidence_mask("Pelatihan ini penuh praktik dan bersertifikat."))

@@ -21,7 +21,7 @@ from bot.source import ArticleFolder
 # Reached on ../shared/eval/dev-questions.yaml and dev-conversations.yaml (as `python -m bot
 # eval` reports them); a plain TfidfVectorizer() over whole sections reaches accuracy@1 0.63,
 # MRR@5 0.74 and rejects none of the out-of-scope questions.
-FLOOR = {"accuracy": 0.89, "mrr": 0.90, "rejection": 0.90, "false_rejection_max": 0.0}
+FLOOR = {"accuracy": 0.87, "mrr": 0.90, "rejection": 0.90, "false_rejection_max": 0.0}
 CONVERSATION_FLOOR = {"first": 0.84, "follow_ups": 0.86, "small_talk": 1.0, "declines": 0.92}
 
 

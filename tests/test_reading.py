@@ -259,31 +259,3 @@ def test_a_word_pointing_back_at_the_topic_names_no_new_subject(settings: Settin
     first, then = conversation(settings, folder, "container itu apa sih?", "cara kerjanya gmn?")
     assert first.answer is not None and first.answer.article.id == "2025-11-21-container"
     assert then.answer is not None and then.answer.section.heading == "Bagaimana Container Bekerja?"
-
-
-REFACTORING = article(
-    "Seni Menghapus dan Memperbarui Kode",
-    "## Latar Belakang\n\n"
-    "Seni menghapus dan memperbarui kode, dikenal dengan istilah **Refactoring**, merupakan proses "
-    "memperbaiki kode tanpa mengubah perilakunya.\n\n"
-    "## Kapan Waktu Terbaik?\n\n"
-    "Saat terbaik adalah ketika menambah fitur: refactoring di situ paling aman. Refactoring juga cocok "
-    "saat memperbaiki galat, "
-    "dan refactoring membantu saat code review.\n",
-)
-
-
-@pytest.mark.parametrize(
-    ("defined_bonus", "section"),
-    [
-        pytest.param(Method().defined_bonus, "Latar Belakang", id="the-section-saying-what-it-is"),
-        pytest.param(0.0, "Kapan Waktu Terbaik?", id="without-it-the-section-naming-it-most"),
-    ],
-)
-def test_a_definition_question_is_answered_where_the_article_says_what_it_is(
-    settings: Settings, write_corpus: WriteCorpus, defined_bonus: float, section: str
-) -> None:
-    method = dataclasses.replace(Method(), defined_bonus=defined_bonus)
-    kb = KnowledgeBase.load(settings, write_corpus({"2019-07-02-refactoring.md": REFACTORING}), method)
-    found = kb.search("refactoring itu sebenernya ngapain sih?")
-    assert found.top is not None and found.top.section.heading == section
