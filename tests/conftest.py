@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +31,24 @@ needs_shared = pytest.mark.skipif(
 
 WriteCorpus = Callable[[dict[str, str]], Path]
 MakeStore = Callable[..., "QueuedStore"]
+
+
+def run_report(
+    settings: Settings, make_store: MakeStore, backend: str, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot report ARGS` over the log of `backend` (the SQLite file, or PostgreSQL's URL)."""
+    env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
+    env.pop("DATABASE_URL", None)
+    if backend == "postgres":
+        env["DATABASE_URL"] = make_store.url
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "report", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def article(

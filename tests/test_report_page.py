@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conftest import PROJECT, MakeStore
+from conftest import MakeStore, run_report
 
 from bot.settings import Settings
 from bot.store import Entry
@@ -109,18 +106,7 @@ def write_log(make_store: MakeStore, backend: str, settings: Settings) -> None:
 
 
 def report_html(settings: Settings, make_store: MakeStore, backend: str, out: Path, *args: str) -> str:
-    env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
-    env.pop("DATABASE_URL", None)
-    if backend == "postgres":
-        env["DATABASE_URL"] = make_store.url
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "report", "--html", str(out), *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_report(settings, make_store, backend, "--html", str(out), *args, timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"HTML report written to {out}" in done.stdout
     return out.read_text(encoding="utf-8")
@@ -197,13 +183,7 @@ def test_the_terminal_report_counts_days_in_the_report_time_zone(
     make_store: MakeStore, backend: str, settings: Settings
 ) -> None:
     write_log(make_store, backend, settings)
-    env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
-    env.pop("DATABASE_URL", None)
-    if backend == "postgres":
-        env["DATABASE_URL"] = make_store.url
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "report"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120
-    )
+    done = run_report(settings, make_store, backend, timeout=120)
     assert done.returncode == 0, done.stderr
     days = done.stdout.split("Questions per day, Asia/Jakarta (answered / asked):\n")[1].splitlines()
     assert [line.split()[:4] for line in days] == [

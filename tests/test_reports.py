@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import PROJECT, Clock, MakeStore
+from conftest import PROJECT, Clock, MakeStore, run_report
 from telegram_support import TOKEN, Recorder, message, running
 
 from bot.knowledge import KnowledgeBase
@@ -57,16 +57,6 @@ def test_report_figures(make_store: MakeStore, settings: Settings) -> None:
     assert store.votes_by_article(0) == [reports.ArticleVotes("vlan", 1, 1)]
     assert [(d.questions, d.answered) for d in store.per_day(0)] == [(1, 0), (2, 1), (2, 1)]
     assert store.totals(reports.since(1.5, NOW)).questions == 4
-
-
-def run_report(settings: Settings, make_store: MakeStore, backend: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir)}
-    env.pop("DATABASE_URL", None)
-    if backend == "postgres":
-        env["DATABASE_URL"] = make_store.url
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "report", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
-    )
 
 
 def test_report_command_and_csv(make_store: MakeStore, backend: str, settings: Settings, tmp_path: Path) -> None:
