@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.decision import Answerer
 from bot.privacy import mask_personal, printable
 from bot.settings import LanguageSettings, Settings
-from bot.store.base import LoggedQuestion, Store
+from bot.store.base import ArticleVotes, LoggedQuestion, Store
 from bot.store.reports import group_unanswered, question_key
 
 
@@ -76,15 +76,6 @@ class UnansweredGroup:
 
 
 @dataclass(frozen=True)
-class Votes:
-    """👍/👎 on the answers taken from one article."""
-
-    article: str
-    helpful: int
-    not_helpful: int
-
-
-@dataclass(frozen=True)
 class ReportData:
     """Every figure the page shows, computed from the logged questions."""
 
@@ -93,7 +84,7 @@ class ReportData:
     days: tuple[DayCount, ...]
     most_asked: tuple[tuple[str, int], ...]
     unanswered: tuple[UnansweredGroup, ...]
-    votes: tuple[Votes, ...]
+    votes: tuple[ArticleVotes, ...]
     checked: bool = False  # whether the unanswered groups were asked again of today's articles
 
     def total(self, field: str) -> int:
@@ -177,14 +168,14 @@ def _unanswered(
     return tuple(found)
 
 
-def _votes(rows: Sequence[LoggedQuestion]) -> tuple[Votes, ...]:
+def _votes(rows: Sequence[LoggedQuestion]) -> tuple[ArticleVotes, ...]:
     up: Counter[str] = Counter()
     down: Counter[str] = Counter()
     for r in rows:
         if r.vote is not None and r.article:
             (up if r.vote == 1 else down)[r.article] += 1
     articles = sorted(set(up) | set(down), key=lambda a: (-(up[a] + down[a]), a))
-    return tuple(Votes(clean(a), up[a], down[a]) for a in articles)
+    return tuple(ArticleVotes(clean(a), up[a], down[a]) for a in articles)
 
 
 # Rendering ----------------------------------------------------------------------------------
