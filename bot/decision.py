@@ -183,9 +183,7 @@ class Answerer:
         kind_terms = {self.normalizer.stem(w) for w in self.intents.cue_words(query.kinds)}
         # Nor do words pointing back at the topic ("cara kerjanya?": the topic's workings).
         pointed = {
-            self.normalizer.stem(self.normalizer.bare(w, POINTED_LETTERS))
-            for w in self.normalizer.words(alone.question)
-            if w not in self._idioms and self.normalizer.bare(w, POINTED_LETTERS) != w
+            self.normalizer.stem(bare) for w in self.normalizer.words(alone.question) if (bare := self._pointed(w))
         }
         named = set(query.terms) - kind_terms - pointed
         return bool(named & set(self.normalizer.terms(answer.article.title)))
@@ -203,9 +201,17 @@ class Answerer:
         for i, w in enumerate(words):
             if w in self._pointers and all(x in self._quiet for x in words[i + 1 :]) and i > 0:
                 return True
-            if (i == 0 or w not in self._idioms) and self.normalizer.bare(w, POINTED_LETTERS) != w:
+            if self._pointed(w, opening=i == 0):
                 return True
         return False
+
+    def _pointed(self, word: str, opening: bool = False) -> str | None:
+        """The word without its pointing suffix when it points back ("gajinya" -> "gaji"); an
+        idiom ("contohnya") points back only when it opens the message."""
+        if word in self._idioms and not opening:
+            return None
+        bare = self.normalizer.bare(word, POINTED_LETTERS)
+        return bare if bare != word else None
 
     def topic(self, decision: Decision, owner: str | None, previous: Topic | None) -> Topic | None:
         """The chat's topic after `decision`: a new answer sets it, anything else keeps it."""
