@@ -41,6 +41,13 @@ def conversation(settings: Settings, folder: Path, *messages: str) -> list[Decis
     return [d for d in decisions if d is not None]
 
 
+def top_section(settings: Settings, folder: Path, question: str, **method: float) -> str | None:
+    """The heading of the best section for `question` over `folder`, with the retrieval method's
+    constants changed as given."""
+    found = KnowledgeBase.load(settings, folder, dataclasses.replace(Method(), **method)).search(question)
+    return found.top.section.heading if found.top else None
+
+
 @pytest.fixture
 def folder(write_corpus: WriteCorpus) -> Path:
     return write_corpus({"2025-02-01-wawancara.md": INTERVIEW, "2025-02-02-vscode.md": EDITOR})
@@ -56,11 +63,8 @@ def folder(write_corpus: WriteCorpus) -> Path:
 def test_the_clause_that_asks_chooses_the_section(
     settings: Settings, folder: Path, background_weight: float, section: str
 ) -> None:
-    method = dataclasses.replace(Method(), background_weight=background_weight)
-    kb = KnowledgeBase.load(settings, folder, method)
-    found = kb.search("mau wawancara frontend engineer nih, sesi live coding biasanya disuruh ngapain?")
-    assert found.top is not None
-    assert found.top.section.heading == section
+    question = "mau wawancara frontend engineer nih, sesi live coding biasanya disuruh ngapain?"
+    assert top_section(settings, folder, question, background_weight=background_weight) == section
 
 
 def test_a_negation_inside_a_clause_does_not_make_it_ask(settings: Settings, folder: Path) -> None:
@@ -223,10 +227,9 @@ CONTAINER = article(
 def test_a_heading_asking_the_question_about_its_words_answers_it(
     settings: Settings, write_corpus: WriteCorpus, answer_heading: float, section: str
 ) -> None:
-    method = dataclasses.replace(Method(), answer_heading=answer_heading)
-    kb = KnowledgeBase.load(settings, write_corpus({"2025-11-21-container.md": CONTAINER}), method)
-    found = kb.search("container di docker itu sebenernya apa?")
-    assert found.top is not None and found.top.section.heading == section
+    folder = write_corpus({"2025-11-21-container.md": CONTAINER})
+    question = "container di docker itu sebenernya apa?"
+    assert top_section(settings, folder, question, answer_heading=answer_heading) == section
 
 
 SYLLABUS = article(
